@@ -202,10 +202,9 @@ impl Dictionary {
     /// Returns the id of a categorical value, if the dictionary has it.
     pub fn id_of(&self, value: &str) -> Option<u32> {
         match self {
-            Dictionary::Categorical { values } => values
-                .iter()
-                .position(|v| v == value)
-                .map(|i| i as u32),
+            Dictionary::Categorical { values } => {
+                values.iter().position(|v| v == value).map(|i| i as u32)
+            }
             Dictionary::Numeric { .. } => None,
         }
     }
@@ -348,15 +347,16 @@ impl Dataset {
         let mut dictionaries = Vec::with_capacity(schema.len());
         let mut columns = Vec::with_capacity(schema.len());
         for feature in &schema.features {
-            let extra = match &feature.field {
-                Field::Extra(name) => Some(table.extra_index(name).ok_or_else(|| {
-                    DatasetError::MissingColumn {
-                        name: name.clone(),
-                        available: table.extra_columns.join(", "),
-                    }
-                })?),
-                _ => None,
-            };
+            let extra =
+                match &feature.field {
+                    Field::Extra(name) => Some(table.extra_index(name).ok_or_else(|| {
+                        DatasetError::MissingColumn {
+                            name: name.clone(),
+                            available: table.extra_columns.join(", "),
+                        }
+                    })?),
+                    _ => None,
+                };
             let (dictionary, column) = match feature.role {
                 Role::Numeric => encode_numeric(feature, extra, &flows, config.bins)?,
                 Role::Categorical | Role::Ip => encode_categorical(&feature.field, extra, &flows),
@@ -397,7 +397,10 @@ impl Dataset {
 
     /// Returns the dictionary size of each column.
     pub fn cardinalities(&self) -> Vec<usize> {
-        self.dictionaries.iter().map(Dictionary::cardinality).collect()
+        self.dictionaries
+            .iter()
+            .map(Dictionary::cardinality)
+            .collect()
     }
 }
 
@@ -551,8 +554,8 @@ mod tests {
             extra_columns: vec![],
             flows: vec![flow(30_000, 443, 3), flow(0, 53, 1), flow(14_999, 53, 1)],
         };
-        let data = Dataset::encode(&table, Schema::default_features(), &EncodeConfig::default())
-            .unwrap();
+        let data =
+            Dataset::encode(&table, Schema::default_features(), &EncodeConfig::default()).unwrap();
         assert_eq!(data.rows(), 3);
         // 14,999 us at 10 ms ticks rounds to tick 1; 30,000 us is tick 3.
         assert_eq!(data.ticks, vec![0, 1, 3]);

@@ -179,7 +179,11 @@ pub fn parse_timestamp(text: &str) -> Option<Micros> {
     if text.is_empty() {
         return None;
     }
-    if text.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-') && text.matches('-').count() <= 1 {
+    if text
+        .bytes()
+        .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
+        && text.matches('-').count() <= 1
+    {
         return parse_unix_seconds(text);
     }
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
@@ -208,12 +212,18 @@ fn parse_unix_seconds(text: &str) -> Option<Micros> {
     if !whole.bytes().all(|b| b.is_ascii_digit()) || !fraction.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let seconds: i64 = if whole.is_empty() { 0 } else { whole.parse().ok()? };
+    let seconds: i64 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().ok()?
+    };
     let mut micros: i64 = 0;
     for (i, b) in fraction.bytes().take(6).enumerate() {
         micros += i64::from(b - b'0') * 10_i64.pow(5 - i as u32);
     }
-    let total = seconds.checked_mul(MICROS_PER_SECOND)?.checked_add(micros)?;
+    let total = seconds
+        .checked_mul(MICROS_PER_SECOND)?
+        .checked_add(micros)?;
     Some(if negative { -total } else { total })
 }
 
@@ -223,7 +233,10 @@ mod tests {
 
     #[test]
     fn host_parse_cases() {
-        assert_eq!(Host::parse("10.0.0.1"), Ok(Host::V4(Ipv4Addr::new(10, 0, 0, 1))));
+        assert_eq!(
+            Host::parse("10.0.0.1"),
+            Ok(Host::V4(Ipv4Addr::new(10, 0, 0, 1)))
+        );
         assert!(matches!(Host::parse("2001:db8::1"), Ok(Host::V6(_))));
         assert_eq!(Host::parse("16972_85"), Ok(Host::Name("16972_85".into())));
         assert_eq!(Host::parse("DNS"), Ok(Host::Name("DNS".into())));
@@ -243,13 +256,31 @@ mod tests {
 
     #[test]
     fn timestamp_formats() {
-        assert_eq!(parse_timestamp("1713484795.943239"), Some(1_713_484_795_943_239));
+        assert_eq!(
+            parse_timestamp("1713484795.943239"),
+            Some(1_713_484_795_943_239)
+        );
         assert_eq!(parse_timestamp("0.5"), Some(500_000));
-        assert_eq!(parse_timestamp("2016-04-11 00:01:43"), Some(1_460_332_903_000_000));
-        assert_eq!(parse_timestamp("2017-04-07 13:45:13.750"), Some(1_491_572_713_750_000));
-        assert_eq!(parse_timestamp("2016-04-11T00:01:43.000000Z"), Some(1_460_332_903_000_000));
-        assert_eq!(parse_timestamp("2016-04-11T02:01:43+02:00"), Some(1_460_332_903_000_000));
+        assert_eq!(
+            parse_timestamp("2016-04-11 00:01:43"),
+            Some(1_460_332_903_000_000)
+        );
+        assert_eq!(
+            parse_timestamp("2017-04-07 13:45:13.750"),
+            Some(1_491_572_713_750_000)
+        );
+        assert_eq!(
+            parse_timestamp("2016-04-11T00:01:43.000000Z"),
+            Some(1_460_332_903_000_000)
+        );
+        assert_eq!(
+            parse_timestamp("2016-04-11T02:01:43+02:00"),
+            Some(1_460_332_903_000_000)
+        );
         assert_eq!(parse_timestamp("yesterday"), None);
-        assert_eq!(format_timestamp(1_460_332_903_000_001), "2016-04-11T00:01:43.000001Z");
+        assert_eq!(
+            format_timestamp(1_460_332_903_000_001),
+            "2016-04-11T00:01:43.000001Z"
+        );
     }
 }

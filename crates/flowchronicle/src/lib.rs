@@ -9,3 +9,5 @@
 pub mod dataset;
 pub mod flow;
 pub mod output;
+#[doc(hidden)]
+pub mod testdata;
