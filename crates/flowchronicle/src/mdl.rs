@@ -7,7 +7,8 @@
 //! - [`log2_binomial`], [`log2_gamma`]: logarithms of binomial
 //!   coefficients and of the gamma function.
 //! - [`kt_bits`]: the prequential Krichevsky–Trofimov code length of a
-//!   sequence of symbols, given how often each symbol occurs.
+//!   sequence of symbols, given how often each symbol occurs (Krichevsky
+//!   and Trofimov 1981, "The performance of universal encoding").
 
 use std::f64::consts::LN_2;
 

@@ -15,7 +15,7 @@ use super::counting::KeyMap;
 use super::{check_columns, BnError, Structure};
 use crate::mdl::{log2_gamma, KT_EPSILON};
 
-/// Removals of at most this many rows from one count are summed as
+/// Hypothetical count changes of at most this many rows are summed as
 /// logarithms; larger ones use log-gamma differences.
 const LOG_LOOP_LIMIT: u32 = 16;
 
@@ -232,17 +232,44 @@ impl CostTable {
         &self,
         rows: impl IntoIterator<Item = &'r [u32]>,
     ) -> Result<f64, BnError> {
-        let mut removal = Removal::default();
-        for row in rows {
+        self.cost_after(rows, std::iter::empty())
+    }
+
+    /// Returns the code length the table would have after removing
+    /// `removed` and adding `added`, without changing it. A row may appear
+    /// in both, and the result does not depend on the order of the rows.
+    /// Fails when a count would become negative or a row is malformed.
+    pub fn cost_after<'r>(
+        &self,
+        removed: impl IntoIterator<Item = &'r [u32]>,
+        added: impl IntoIterator<Item = &'r [u32]>,
+    ) -> Result<f64, BnError> {
+        let mut change = CountChange::default();
+        for row in removed {
             self.check_row(row)?;
-            removal.add(self, row);
+            change.record(self, row, -1);
         }
-        Ok((self.total.value() + removal.delta(self)?).max(0.0))
+        for row in added {
+            self.check_row(row)?;
+            change.record(self, row, 1);
+        }
+        Ok((self.total.value() + change.delta(self)?).max(0.0))
     }
 
     /// Like [`CostTable::cost_without`], with the rows given as indices into
     /// a column-major table.
     pub fn cost_without_indices(&self, columns: &[&[u32]], rows: &[usize]) -> Result<f64, BnError> {
+        self.cost_after_indices(columns, rows, &[])
+    }
+
+    /// Like [`CostTable::cost_after`], with the rows given as indices into a
+    /// column-major table.
+    pub fn cost_after_indices(
+        &self,
+        columns: &[&[u32]],
+        removed: &[usize],
+        added: &[usize],
+    ) -> Result<f64, BnError> {
         if columns.len() != self.nodes.len() {
             return Err(BnError::VariableCount {
                 expected: self.nodes.len(),
@@ -250,19 +277,24 @@ impl CostTable {
             });
         }
         let length = check_columns(columns)?;
-        let mut removal = Removal::default();
+        let mut change = CountChange::default();
         let mut row = vec![0u32; columns.len()];
-        for &index in rows {
-            if index >= length {
-                return Err(BnError::RowNotPresent { variable: 0 });
+        for (indices, sign) in [(removed, -1), (added, 1)] {
+            for &index in indices {
+                if index >= length {
+                    return Err(BnError::RowIndexOutOfRange {
+                        index,
+                        rows: length,
+                    });
+                }
+                for (slot, column) in row.iter_mut().zip(columns) {
+                    *slot = column[index];
+                }
+                self.check_row(&row)?;
+                change.record(self, &row, sign);
             }
-            for (slot, column) in row.iter_mut().zip(columns) {
-                *slot = column[index];
-            }
-            self.check_row(&row)?;
-            removal.add(self, &row);
         }
-        Ok((self.total.value() + removal.delta(self)?).max(0.0))
+        Ok((self.total.value() + change.delta(self)?).max(0.0))
     }
 }
 
@@ -305,8 +337,8 @@ fn count_node(
 }
 
 /// Removes the row from one variable's counts and returns the change of
-/// its code length; fails, leaving the counts unchanged, when the row's
-/// cell is empty.
+/// its code length. Fails when the row's cell is empty, and then leaves
+/// the counts unchanged.
 fn remove_from_node(node: &mut NodeCounts, row: &[u32]) -> Result<f64, BnError> {
     let v = node.variable;
     let key = node.config_key(row);
@@ -352,19 +384,20 @@ fn add_to_node(node: &mut NodeCounts, row: &[u32]) -> f64 {
     (f64::from(m) + node.prior).log2() - (f64::from(c) + KT_EPSILON).log2()
 }
 
-/// Counts of a hypothetical removal, per variable.
+/// Net count changes of a hypothetical update, per variable. Keys carry
+/// the variable's index so that one map serves all variables.
 #[derive(Default)]
-struct Removal {
-    cells: KeyMap<(usize, u64, u32), u32>,
-    configs: KeyMap<(usize, u64), u32>,
+struct CountChange {
+    cells: KeyMap<(usize, u64, u32), i64>,
+    configs: KeyMap<(usize, u64), i64>,
 }
 
-impl Removal {
-    fn add(&mut self, table: &CostTable, row: &[u32]) {
+impl CountChange {
+    fn record(&mut self, table: &CostTable, row: &[u32], sign: i64) {
         for (i, node) in table.nodes.iter().enumerate() {
             let key = node.config_key(row);
-            *self.cells.entry((i, key, row[node.variable])).or_insert(0) += 1;
-            *self.configs.entry((i, key)).or_insert(0) += 1;
+            *self.cells.entry((i, key, row[node.variable])).or_insert(0) += sign;
+            *self.configs.entry((i, key)).or_insert(0) += sign;
         }
     }
 
@@ -377,42 +410,52 @@ impl Removal {
         configs.sort_unstable();
 
         let mut delta = 0.0;
-        for ((i, key, value), removed) in cells {
+        for ((i, key, value), change) in cells {
             let node = &table.nodes[i];
             let count = node.cells.get(&(key, value)).copied().unwrap_or(0);
-            if removed > count {
-                return Err(BnError::RowNotPresent {
-                    variable: node.variable,
-                });
-            }
+            let after = shifted_count(count, change, node.variable)?;
             if node.alphabet > 1 {
-                delta += log2_gamma_drop(count, removed, KT_EPSILON);
+                // Each cell contributes -[log2 Γ(c + ε) - log2 Γ(ε)].
+                delta -= log2_gamma_shift(count, after, KT_EPSILON);
             }
         }
-        for ((i, key), removed) in configs {
+        for ((i, key), change) in configs {
             let node = &table.nodes[i];
             let total = node.config_totals.get(&key).copied().unwrap_or(0);
-            if removed > total {
-                return Err(BnError::RowNotPresent {
-                    variable: node.variable,
-                });
-            }
+            let after = shifted_count(total, change, node.variable)?;
             if node.alphabet > 1 {
-                delta -= log2_gamma_drop(total, removed, node.prior);
+                // Each configuration contributes log2 Γ(M + rε) - log2 Γ(rε).
+                delta += log2_gamma_shift(total, after, node.prior);
             }
         }
         Ok(delta)
     }
 }
 
-/// Returns `log2 Γ(n + offset) - log2 Γ(n - k + offset)`, which equals
-/// `Σ_{j=1..k} log2(n - j + offset)`. Requires `k <= n`.
-fn log2_gamma_drop(n: u32, k: u32, offset: f64) -> f64 {
-    if k <= LOG_LOOP_LIMIT {
-        (1..=k).map(|j| (f64::from(n - j) + offset).log2()).sum()
-    } else {
-        log2_gamma(f64::from(n) + offset) - log2_gamma(f64::from(n - k) + offset)
+/// Returns `count + change`, failing when it would be negative or overflow.
+fn shifted_count(count: u32, change: i64, variable: usize) -> Result<u32, BnError> {
+    let after = i64::from(count) + change;
+    if after < 0 {
+        return Err(BnError::RowNotPresent { variable });
     }
+    u32::try_from(after).map_err(|_| BnError::CountOverflow)
+}
+
+/// Returns `log2 Γ(to + offset) - log2 Γ(from + offset)`. For nearby
+/// counts it sums `log2(j + offset)` over the counts in between, which is
+/// exact to rounding; for distant ones it uses log-gamma.
+fn log2_gamma_shift(from: u32, to: u32, offset: f64) -> f64 {
+    let (low, high, sign) = if from <= to {
+        (from, to, 1.0)
+    } else {
+        (to, from, -1.0)
+    };
+    let magnitude = if high - low <= LOG_LOOP_LIMIT {
+        (low..high).map(|j| (f64::from(j) + offset).log2()).sum()
+    } else {
+        log2_gamma(f64::from(high) + offset) - log2_gamma(f64::from(low) + offset)
+    };
+    sign * magnitude
 }
 
 #[cfg(test)]
@@ -537,6 +580,20 @@ mod tests {
     }
 
     #[test]
+    fn row_index_out_of_range() {
+        let (structure, columns, alphabets) = sample_table();
+        let table = CostTable::new(&structure, &alphabets, &slices(&columns)).expect("valid input");
+        let result = table.cost_after_indices(&slices(&columns), &[0], &[10]);
+        assert_eq!(
+            result,
+            Err(BnError::RowIndexOutOfRange {
+                index: 10,
+                rows: 10
+            })
+        );
+    }
+
+    #[test]
     fn empty_network() {
         let structure = Structure::empty(0, 3);
         let mut table = CostTable::new(&structure, &[], &[]).expect("no variables is valid");
@@ -546,12 +603,16 @@ mod tests {
     }
 
     #[test]
-    fn log2_gamma_drop_both_branches() {
-        // Σ_{j=1..3} log2(10 - j + 0.5) = log2(9.5 · 8.5 · 7.5).
+    fn log2_gamma_shift_both_branches() {
+        // log2 Γ(10.5) - log2 Γ(7.5) = log2(7.5 · 8.5 · 9.5).
         let expected = (9.5f64 * 8.5 * 7.5).log2();
-        assert!((log2_gamma_drop(10, 3, 0.5) - expected).abs() < 1e-12);
-        let looped: f64 = (1..=40u32).map(|j| (f64::from(100 - j) + 2.5).log2()).sum();
-        assert!((log2_gamma_drop(100, 40, 2.5) - looped).abs() < 1e-9);
+        assert!((log2_gamma_shift(7, 10, 0.5) - expected).abs() < 1e-12);
+        assert!((log2_gamma_shift(10, 7, 0.5) + expected).abs() < 1e-12);
+        assert_eq!(log2_gamma_shift(4, 4, 0.5), 0.0);
+        // Forty steps take the log-gamma branch.
+        let looped: f64 = (60..100u32).map(|j| (f64::from(j) + 2.5).log2()).sum();
+        assert!((log2_gamma_shift(60, 100, 2.5) - looped).abs() < 1e-9);
+        assert!((log2_gamma_shift(100, 60, 2.5) + looped).abs() < 1e-9);
     }
 
     proptest! {
@@ -576,16 +637,55 @@ mod tests {
             let alphabets = [3, 5, 2];
             let mut table = CostTable::new(&structure, &alphabets, &slices(&columns)).expect("valid input");
 
-            let gone: Vec<usize> = (0..rows.len()).filter(|&i| removed[i]).collect();
-            let kept: Vec<usize> = (0..rows.len()).filter(|&i| !removed[i]).collect();
-            let hypothetical = table.cost_without_indices(&slices(&columns), &gone).expect("rows counted");
-            for &i in &gone {
+            let removed_rows: Vec<usize> = (0..rows.len()).filter(|&i| removed[i]).collect();
+            let kept_rows: Vec<usize> = (0..rows.len()).filter(|&i| !removed[i]).collect();
+            let hypothetical = table.cost_without_indices(&slices(&columns), &removed_rows).expect("rows counted");
+            for &i in &removed_rows {
                 table.remove_row(&row_of(&columns, i)).expect("row counted");
             }
-            let remaining: Vec<Vec<u32>> = columns.iter().map(|c| kept.iter().map(|&i| c[i]).collect()).collect();
+            let remaining: Vec<Vec<u32>> = columns.iter().map(|c| kept_rows.iter().map(|&i| c[i]).collect()).collect();
             let scratch = data_bits_by_groups(&structure, &slices(&remaining), &alphabets);
             prop_assert!((table.total_bits() - scratch).abs() < 1e-6, "{} vs {}", table.total_bits(), scratch);
             prop_assert!((hypothetical - scratch).abs() < 1e-6, "{} vs {}", hypothetical, scratch);
+        }
+
+        #[test]
+        fn cost_after_equals_scratch(
+            rows in prop::collection::vec((0u32..3, 0u32..4, 0u32..2), 1..40),
+            removed in prop::collection::vec(any::<bool>(), 40),
+            added in prop::collection::vec(0usize..40, 0..30),
+        ) {
+            let columns = vec![
+                rows.iter().map(|r| r.0).collect::<Vec<u32>>(),
+                rows.iter().map(|r| r.1).collect(),
+                rows.iter().map(|r| r.2).collect(),
+            ];
+            let structure = Structure::new(vec![vec![2], vec![0, 2], vec![]], 3).expect("acyclic");
+            let alphabets = [3, 5, 2];
+            let mut table = CostTable::new(&structure, &alphabets, &slices(&columns)).expect("valid input");
+
+            // Remove a subset, then add copies of arbitrary rows (some of
+            // them just removed, some still counted).
+            let removed_rows: Vec<usize> = (0..rows.len()).filter(|&i| removed[i]).collect();
+            let added_rows: Vec<usize> = added.iter().map(|&i| i % rows.len()).collect();
+            let mut final_rows: Vec<usize> = (0..rows.len()).filter(|&i| !removed[i]).collect();
+            final_rows.extend(&added_rows);
+            let final_columns: Vec<Vec<u32>> = columns.iter().map(|c| final_rows.iter().map(|&i| c[i]).collect()).collect();
+            let scratch = data_bits_by_groups(&structure, &slices(&final_columns), &alphabets);
+
+            let hypothetical = table
+                .cost_after_indices(&slices(&columns), &removed_rows, &added_rows)
+                .expect("rows counted");
+            prop_assert!((hypothetical - scratch).abs() < 1e-6, "{} vs {}", hypothetical, scratch);
+
+            for &i in &removed_rows {
+                table.remove_row(&row_of(&columns, i)).expect("row counted");
+            }
+            for &i in &added_rows {
+                table.add_row(&row_of(&columns, i)).expect("valid row");
+            }
+            prop_assert!((table.total_bits() - scratch).abs() < 1e-6, "{} vs {}", table.total_bits(), scratch);
+            prop_assert_eq!(table.rows(), final_rows.len() as u64);
         }
     }
 }

@@ -6,9 +6,8 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use super::BnError;
 
-/// A fast, deterministic hasher for integer keys. It applies the
-/// SplitMix64 finalizer (Steele, Lea and Flood 2014) to each written
-/// integer. It has no random seed, so iteration order depends only on the
+/// A fast, deterministic hasher for integer keys. It applies the output
+/// mixing function of the SplitMix64 generator to each written integer. It has no random seed, so iteration order depends only on the
 /// sequence of insertions.
 #[derive(Default, Clone, Copy)]
 pub(crate) struct KeyHasher(u64);

@@ -31,9 +31,9 @@ enum Move {
 
 /// Learns a structure by hill climbing from the empty graph. Each step
 /// applies the add, remove or reverse move of one edge that raises the BIC
-/// score most; ties go to the first move in the order of `(from, to)`
-/// pairs, so the result depends only on the data. It stops when no move
-/// raises the score.
+/// score most, and the climb stops when no move raises it. Ties go to the
+/// first move in the order of `(from, to)` pairs, so the result depends
+/// only on the data, not on the thread count.
 ///
 /// Variables that take a single value in the table get neither parents
 /// nor children. The in-degree never exceeds `max_parents`.
@@ -116,7 +116,7 @@ fn legal_moves(parents: &[Vec<usize>], active: &[usize], max_parents: usize) -> 
     moves
 }
 
-/// Whether a directed path leads from `start` to `target`, ignoring the
+/// Checks whether a directed path leads from `start` to `target`, ignoring the
 /// edge `skip` when given.
 fn reaches(
     children: &[Vec<usize>],
@@ -285,7 +285,8 @@ mod tests {
         let constant: &[u32] = &[4; 8];
         let structure = learn(&[a, constant, b], 3).expect("valid input");
         assert!(structure.parents_of(1).is_empty());
-        assert!(!structure.parents_of(0).contains(&1) && !structure.parents_of(2).contains(&1));
+        assert!(!structure.parents_of(0).contains(&1));
+        assert!(!structure.parents_of(2).contains(&1));
     }
 
     #[test]

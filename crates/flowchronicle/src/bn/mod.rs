@@ -65,12 +65,29 @@ pub enum BnError {
     ConfigSpaceTooLarge { variable: usize },
     #[error("the row to remove is not in the count table (variable {variable} has no count left for its value)")]
     RowNotPresent { variable: usize },
+    #[error("row index {index} is out of range for a table of {rows} rows")]
+    RowIndexOutOfRange { index: usize, rows: usize },
     #[error("count overflow: the table holds more than 2^32 - 1 rows")]
     CountOverflow,
     #[error("cannot fit a network with variables on a table with no rows")]
     EmptyTable,
     #[error("invalid network table for variable {variable}: {reason}")]
     InvalidTable { variable: usize, reason: String },
+}
+
+/// Returns the number of distinct values each column takes: the alphabet
+/// sizes of a table's own values, as [`data_bits`] uses them for pattern
+/// networks.
+pub fn distinct_values(columns: &[&[u32]]) -> Vec<usize> {
+    columns
+        .iter()
+        .map(|column| {
+            let mut values = column.to_vec();
+            values.sort_unstable();
+            values.dedup();
+            values.len()
+        })
+        .collect()
 }
 
 /// Checks that every column has the length of the first and returns it
@@ -87,4 +104,18 @@ pub(crate) fn check_columns(columns: &[&[u32]]) -> Result<usize, BnError> {
         }
     }
     Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distinct_values_per_column() {
+        let a: &[u32] = &[3, 3, 9, 1];
+        let b: &[u32] = &[0, 0, 0, 0];
+        let empty: &[u32] = &[];
+        assert_eq!(distinct_values(&[a, b]), vec![3, 1]);
+        assert_eq!(distinct_values(&[empty]), vec![0]);
+    }
 }

@@ -53,6 +53,7 @@ struct NetworkSpec {
 pub struct BayesNet {
     tables: Vec<VariableTable>,
     samplers: Vec<VariableSampler>,
+    structure: Structure,
     order: Vec<usize>,
 }
 
@@ -80,7 +81,7 @@ impl From<BayesNet> for NetworkSpec {
 
 /// Counts of one distribution, prepared for drawing with a prior of 1 per
 /// value: a draw `u` uniform in `0..observed + r` picks the observed row
-/// whose cumulative range holds `u` when `u < observed`, and the value at
+/// whose cumulative range contains `u` when `u < observed`, and the value at
 /// position `u - observed` otherwise. This is exactly
 /// `P(x) = (n_x + 1) / (observed + r)`, without storing all `r` values for
 /// every configuration.
@@ -190,6 +191,7 @@ impl BayesNet {
             .collect::<Result<Vec<_>, _>>()?;
         Ok(BayesNet {
             order: structure.topological_order(),
+            structure,
             tables,
             samplers,
         })
@@ -205,13 +207,9 @@ impl BayesNet {
         &self.tables[v]
     }
 
-    /// Returns the graph of the network (without an in-degree limit).
-    pub fn structure(&self) -> Structure {
-        let parents = self.tables.iter().map(|t| t.parents.clone()).collect();
-        // The tables were validated on construction, so this cannot fail;
-        // fall back to the empty graph rather than panic.
-        Structure::new(parents, usize::MAX)
-            .unwrap_or_else(|_| Structure::empty(self.tables.len(), usize::MAX))
+    /// Returns the graph of the network, with no in-degree limit.
+    pub fn structure(&self) -> &Structure {
+        &self.structure
     }
 
     /// Returns the sampling order: every parent before its children.
@@ -511,8 +509,8 @@ mod tests {
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
 
-    /// A → B with a strong dependency: B = A + 10 in 90% of rows. Ids are
-    /// deliberately sparse and unordered relative to positions.
+    /// Generates a table where B depends strongly on A: B = A + 10 in about
+    /// 90% of rows. The ids are sparse, so value ids and positions differ.
     fn dependent_pair(rows: usize, seed: u64) -> (Vec<u32>, Vec<u32>) {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let a_values = [3u32, 7, 42];
