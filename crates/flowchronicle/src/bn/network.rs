@@ -207,7 +207,9 @@ impl BayesNet {
         &self.tables[v]
     }
 
-    /// Returns the graph of the network, with no in-degree limit.
+    /// Returns the graph of the network. Its `max_parents` is `usize::MAX`
+    /// because the tables do not record the limit, so take the description
+    /// length from the structure the network was fitted with.
     pub fn structure(&self) -> &Structure {
         &self.structure
     }
