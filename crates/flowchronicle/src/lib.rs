@@ -4,15 +4,24 @@
 //! The pipeline, module by module:
 //! - [`flow`]: the bidirectional flow record every stage exchanges;
 //! - [`dataset`]: the integer-coded, discretized table the miner works on;
-//! - [`mdl`]: code lengths of the minimum description length score;
-//! - [`bn`]: Bayesian networks: structure learning, their code lengths
-//!   and sampling;
+//! - [`mdl`] and [`bn`]: code lengths and Bayesian networks;
+//! - [`pattern`], [`windows`], [`cover`]: the pattern language, window
+//!   search and the greedy cover;
+//! - [`candidates`] and [`search`]: the MDL search;
+//! - [`fit`] and [`model`]: fitting and the model file;
 //! - [`output`]: atomic file output shared by every writer.
 
 pub mod bn;
+pub mod candidates;
+pub mod cover;
 pub mod dataset;
+pub mod fit;
 pub mod flow;
 pub mod mdl;
+pub mod model;
 pub mod output;
+pub mod pattern;
+pub mod search;
 #[doc(hidden)]
 pub mod testdata;
+pub mod windows;
