@@ -6,8 +6,10 @@
 //! - [`dataset`]: the integer-coded, discretized table the miner works on;
 //! - [`output`]: atomic file output shared by every writer.
 
+pub mod bidir;
 pub mod dataset;
 pub mod flow;
+pub mod io;
 pub mod output;
 #[doc(hidden)]
 pub mod testdata;
