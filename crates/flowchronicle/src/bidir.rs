@@ -14,7 +14,9 @@
 //! - `flags` is the union of the records' TCP flags;
 //! - when the first record's source port is lower than its destination
 //!   port, the sides and their counters are swapped, because the lower
-//!   port is taken to be the responder's service port.
+//!   port is taken to be the responder's service port. ICMP and ICMPv6
+//!   records are never swapped, because nfdump stores the ICMP type and
+//!   code in their destination port and 0 in their source port.
 
 use std::collections::HashMap;
 
@@ -177,7 +179,8 @@ impl Session {
             },
             extra: Vec::new(),
         };
-        if first.src_port < first.dst_port {
+        let icmp = crate::io::is_icmp_protocol(&flow.proto);
+        if first.src_port < first.dst_port && !icmp {
             std::mem::swap(&mut flow.src_ip, &mut flow.dst_ip);
             std::mem::swap(&mut flow.src_port, &mut flow.dst_port);
             std::mem::swap(&mut flow.fwd_packets, &mut flow.bwd_packets);
@@ -396,6 +399,26 @@ mod tests {
         assert_eq!((flow.fwd_bytes, flow.bwd_bytes), (400, 5000));
         assert_eq!(flow.flags, ".AP..F");
         assert_eq!(flow.duration, 1.0);
+    }
+
+    #[test]
+    fn icmp_is_never_swapped() {
+        let mut input = records(&[Rec {
+            start_s: 1,
+            duration_us: 0,
+            src: "10.0.0.1",
+            src_port: 0,
+            dst: "10.0.0.2",
+            dst_port: 771,
+            packets: 1,
+            bytes: 56,
+            flags: 0,
+        }]);
+        input.records[0].proto = input.protocol_id("ICMP").unwrap();
+        let flows = build_sessions(&input, 120 * MICROS_PER_SECOND);
+        assert_eq!(flows[0].src_ip, host("10.0.0.1"));
+        assert_eq!(flows[0].dst_port, 771);
+        assert_eq!(flows[0].fwd_bytes, 56);
     }
 
     #[test]

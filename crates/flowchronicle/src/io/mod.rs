@@ -29,6 +29,7 @@ mod zeek_json;
 
 pub use error::{ReadError, WriteError};
 pub(crate) use fields::format_flags as format_flag_mask;
+pub(crate) use fields::is_icmp as is_icmp_protocol;
 pub use writer::{flow_writer, write_flows, FlowWriter, OutputFormat};
 
 /// An input format.
