@@ -61,9 +61,10 @@ pub struct UniRecords {
 
 /// An interning table ran out of ids.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("more than {limit} distinct {what} in unidirectional input")]
+#[error("more than {limit} distinct {kind} in unidirectional input")]
 pub struct TooManyDistinct {
-    pub what: &'static str,
+    /// The kind of value, such as "addresses".
+    pub kind: &'static str,
     pub limit: u64,
 }
 
@@ -84,7 +85,7 @@ impl UniRecords {
             return Ok(id);
         }
         let id = u32::try_from(self.hosts.len()).map_err(|_| TooManyDistinct {
-            what: "addresses",
+            kind: "addresses",
             limit: u64::from(u32::MAX),
         })?;
         self.hosts.push(host.clone());
@@ -98,7 +99,7 @@ impl UniRecords {
             return Ok(id);
         }
         let id = u16::try_from(self.protocols.len()).map_err(|_| TooManyDistinct {
-            what: "protocols",
+            kind: "protocols",
             limit: u64::from(u16::MAX),
         })?;
         self.protocols.push(name.to_string());

@@ -7,37 +7,32 @@ use std::path::PathBuf;
 
 use crate::output::OutputError;
 
-/// Longest offending text quoted in a message, in characters.
+/// Maximum length of the offending text quoted in a message, in characters.
 const MAX_QUOTED_CHARS: usize = 80;
 
 /// An error while reading flow records.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
     /// An input path names nothing that can be read.
-    #[error("{}: {source}", path.display())]
-    Open {
-        path: PathBuf,
-        #[source]
-        source: io::Error,
-    },
+    #[error("{}: {error}", path.display())]
+    Open { path: PathBuf, error: io::Error },
 
     /// Reading or decompressing failed part way, e.g. a truncated gzip file.
-    #[error("{}:{line}: read failed: {source} (is the file truncated or corrupt?)", path.display())]
+    #[error("{}:{line}: read failed: {error} (is the file truncated or corrupt?)", path.display())]
     Io {
         path: PathBuf,
-        /// The last line read before the failure.
+        /// The line being read when reading failed.
         line: u64,
-        #[source]
-        source: io::Error,
+        error: io::Error,
     },
 
-    /// A field holds text that is not a valid value for its column.
+    /// A field contains text that is not a valid value for its column.
     #[error("{}:{line}: column \"{column}\": {problem} \"{}\" (expected {expected})", path.display(), Quoted(text))]
     InvalidValue {
         path: PathBuf,
         line: u64,
         column: String,
-        /// What is wrong, such as "invalid number".
+        /// The problem, such as "invalid number".
         problem: &'static str,
         text: String,
         expected: &'static str,
@@ -85,7 +80,7 @@ pub enum ReadError {
         message: String,
     },
 
-    /// The file holds no header line.
+    /// The file contains no header line.
     #[error("{}: the file is empty (expected a header line)", path.display())]
     Empty { path: PathBuf },
 
@@ -124,7 +119,13 @@ pub enum WriteError {
     #[error(transparent)]
     Output(#[from] OutputError),
     #[error("failed to write flows: {0}")]
-    Io(#[from] io::Error),
+    Io(io::Error),
+}
+
+impl From<io::Error> for WriteError {
+    fn from(error: io::Error) -> Self {
+        WriteError::Io(error)
+    }
 }
 
 /// Text shortened to [`MAX_QUOTED_CHARS`] characters for a message, with

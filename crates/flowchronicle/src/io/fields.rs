@@ -4,7 +4,7 @@
 
 use crate::flow::{parse_timestamp, Micros, FLAG_LETTERS, MICROS_PER_SECOND};
 
-/// What is wrong with a field and what was expected instead.
+/// The problem with a field and the value expected instead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FieldError {
     pub problem: &'static str,
@@ -116,9 +116,9 @@ pub fn parse_seconds(text: &str) -> Result<Micros, FieldError> {
 }
 
 /// Parses a port. For ICMP, nfdump-based exports such as CIDDS-001 may
-/// write the destination port as `type.code`; it becomes
-/// `type * 256 + code`, the value nfdump itself stores (UGR'16 writes 771
-/// for type 3, code 3). Other protocols accept a zero fraction (`80.0`).
+/// write the destination port as `type.code`. It becomes
+/// `type * 256 + code`, the value nfdump itself stores, so UGR'16 writes
+/// 771 for type 3, code 3. Other protocols accept a zero fraction (`80.0`).
 pub fn parse_port(text: &str, icmp: bool) -> Result<u16, FieldError> {
     let text = text.trim();
     let error = if icmp {
@@ -272,8 +272,8 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     era * 146_097 + day_of_era - 719_468
 }
 
-/// The date of a day count since 1970-01-01 (Howard Hinnant's
-/// `civil_from_days`), as (year, month, day).
+/// Converts days since 1970-01-01 to (year, month, day) of the proleptic
+/// Gregorian calendar (Howard Hinnant's `civil_from_days`).
 fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);

@@ -1,8 +1,8 @@
 //! Reading flow records from files and writing flows.
 //!
-//! [`read_flows`] takes files or folders, detects each file's format from
-//! its first line (or takes the one given in [`ReadOptions::format`]),
-//! decompresses gzip transparently, parses records in a streaming way,
+//! [`read_flows`] takes files or folders and detects each file's format
+//! from its first line, unless [`ReadOptions::format`] sets it. It
+//! decompresses gzip transparently and parses records as a stream. Then it
 //! filters them by label and turns unidirectional NetFlow records into
 //! bidirectional sessions with [`crate::bidir`]. Zeek logs and the
 //! canonical CSV are already bidirectional and pass through unchanged.
@@ -96,7 +96,7 @@ impl FromStr for Format {
     }
 }
 
-/// How [`read_flows`] reads its inputs.
+/// Options of [`read_flows`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReadOptions {
     /// The format of every input; `None` detects it per file.
@@ -250,7 +250,7 @@ fn seconds_to_timeout(seconds: f64) -> Micros {
     (seconds * MICROS_PER_SECOND as f64).round() as Micros
 }
 
-/// What the format readers fill while reading: flows that pass through,
+/// The state the format readers fill: flows that pass through,
 /// unidirectional records to merge, extra column names and the summary.
 pub(crate) struct ReadState<'o> {
     options: &'o ReadOptions,
@@ -380,7 +380,7 @@ impl Location<'_> {
         ReadError::Io {
             path: self.path.to_path_buf(),
             line: self.line,
-            source,
+            error: source,
         }
     }
 }

@@ -12,7 +12,7 @@ use super::{Format, Location, ReadError, ReadState};
 use crate::bidir::UniRecord;
 use crate::flow::Host;
 
-/// Where a NetFlow CSV dialect keeps each value.
+/// Column names of one NetFlow CSV dialect.
 pub(crate) struct Layout {
     format: Format,
     /// Start time column names, tried in order.
@@ -71,7 +71,7 @@ pub(crate) const NFDUMP: Layout = Layout {
     benign_label: "background",
 };
 
-/// Whether the time column holds the start or the end of the record.
+/// Whether the time column contains the start or the end of the record.
 #[derive(Clone, Copy)]
 enum TimeColumn {
     Start(usize),
@@ -201,7 +201,7 @@ pub(crate) fn csv_error(path: &Path, line: u64, error: csv::Error) -> ReadError 
         csv::ErrorKind::Io(source) => ReadError::Io {
             path: path.to_path_buf(),
             line,
-            source,
+            error: source,
         },
         csv::ErrorKind::Utf8 { err, .. } => ReadError::InvalidUtf8 {
             path: path.to_path_buf(),

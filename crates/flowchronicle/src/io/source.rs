@@ -22,7 +22,7 @@ pub(crate) fn expand_inputs(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, ReadErro
     for input in inputs {
         let metadata = fs::metadata(input).map_err(|source| ReadError::Open {
             path: input.clone(),
-            source,
+            error: source,
         })?;
         if !metadata.is_dir() {
             files.push(input.clone());
@@ -30,13 +30,13 @@ pub(crate) fn expand_inputs(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, ReadErro
         }
         let entries = fs::read_dir(input).map_err(|source| ReadError::Open {
             path: input.clone(),
-            source,
+            error: source,
         })?;
         let mut in_folder = Vec::new();
         for entry in entries {
             let entry = entry.map_err(|source| ReadError::Open {
                 path: input.clone(),
-                source,
+                error: source,
             })?;
             let hidden = entry.file_name().to_string_lossy().starts_with('.');
             let path = entry.path();
@@ -60,7 +60,7 @@ pub(crate) fn expand_inputs(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, ReadErro
 pub(crate) fn open(path: &Path) -> Result<Input, ReadError> {
     let open_error = |source| ReadError::Open {
         path: path.to_path_buf(),
-        source,
+        error: source,
     };
     let file = File::open(path).map_err(open_error)?;
     let mut raw = BufReader::with_capacity(BUFFER_BYTES, file);
@@ -82,7 +82,7 @@ pub(crate) fn detect(path: &Path, input: &mut Input) -> Result<Format, ReadError
     let head = input.fill_buf().map_err(|source| ReadError::Io {
         path: path.to_path_buf(),
         line: 1,
-        source,
+        error: source,
     })?;
     let text = String::from_utf8_lossy(head);
     let text = text.trim_start_matches('\u{feff}');

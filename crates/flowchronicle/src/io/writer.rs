@@ -141,7 +141,7 @@ fn push_host(out: &mut Vec<u8>, host: &Host) {
     }
 }
 
-/// Appends a CSV field, quoted when it holds a comma, quote or line break.
+/// Appends a CSV field, quoted when it contains a comma, quote or line break.
 fn push_csv_field(out: &mut Vec<u8>, text: &str) {
     let needs_quotes = text
         .bytes()

@@ -140,11 +140,11 @@ pub(crate) fn build_flow(
 }
 
 /// Maps a Zeek `history` string to TCP flag bits (see
-/// [`fields::parse_flags`]). Upper case letters are the originator's, lower
-/// case the responder's, and both count: `S` (SYN) gives SYN, `H` (SYN-ACK)
-/// gives SYN and ACK, `A` gives ACK, `D` (payload) gives PSH as an
-/// approximation because Zeek does not record PSH, `F` gives FIN and `R`
-/// gives RST. Other letters (`C`, `G`, `T`, `W`, `I`, `Q`, `^`) carry no
+/// [`fields::parse_flags`]). Upper case letters are the originator's and
+/// lower case the responder's, and both count. `S` (SYN) gives SYN, `H`
+/// (SYN-ACK) gives SYN and ACK, `A` gives ACK, `F` gives FIN and `R` gives
+/// RST. `D` (payload) gives PSH as an approximation, because Zeek does not
+/// record PSH. Other letters (`C`, `G`, `T`, `W`, `I`, `Q`, `^`) carry no
 /// flag. URG is never set.
 pub(crate) fn history_flags(history: &str) -> u8 {
     const FIN: u8 = 1;
