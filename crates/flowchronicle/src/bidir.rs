@@ -17,6 +17,9 @@
 //!   port is taken to be the responder's service port. ICMP and ICMPv6
 //!   records are never swapped, because nfdump stores the ICMP type and
 //!   code in their destination port and 0 in their source port.
+//!
+//! NOTE: sessions carry no extra columns, so per-record attributes such as
+//! the label or ToS of NetFlow input are not kept.
 
 use std::collections::HashMap;
 

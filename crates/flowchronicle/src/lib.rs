@@ -3,6 +3,9 @@
 //!
 //! The pipeline, module by module:
 //! - [`flow`]: the bidirectional flow record every stage exchanges;
+//! - [`io`]: readers of NetFlow CSV, Zeek and canonical CSV files, and
+//!   flow writers;
+//! - [`bidir`]: merging unidirectional NetFlow records into sessions;
 //! - [`dataset`]: the integer-coded, discretized table the miner works on;
 //! - [`output`]: atomic file output shared by every writer.
 
