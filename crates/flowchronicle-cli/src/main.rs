@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod convert;
+mod input_args;
 mod progress;
 
 /// Learn flow patterns from real network traffic and generate synthetic

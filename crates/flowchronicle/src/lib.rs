@@ -3,6 +3,9 @@
 //!
 //! The pipeline, module by module:
 //! - [`flow`]: the bidirectional flow record every stage exchanges;
+//! - [`io`]: readers of NetFlow CSV, Zeek and canonical CSV files, and
+//!   flow writers;
+//! - [`bidir`]: merging unidirectional NetFlow records into sessions;
 //! - [`dataset`]: the integer-coded, discretized table the miner works on;
 //! - [`mdl`] and [`bn`]: code lengths and Bayesian networks;
 //! - [`pattern`], [`windows`], [`cover`]: the pattern language, window
@@ -11,12 +14,14 @@
 //! - [`fit`] and [`model`]: fitting and the model file;
 //! - [`output`]: atomic file output shared by every writer.
 
+pub mod bidir;
 pub mod bn;
 pub mod candidates;
 pub mod cover;
 pub mod dataset;
 pub mod fit;
 pub mod flow;
+pub mod io;
 pub mod mdl;
 pub mod model;
 pub mod output;
