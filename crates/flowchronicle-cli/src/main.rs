@@ -7,8 +7,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod convert;
+mod fit;
 mod input_args;
+mod patterns;
 mod progress;
+mod units;
 
 /// Learn flow patterns from real network traffic and generate synthetic
 /// flows that behave the same way.
@@ -31,6 +34,10 @@ struct Cli {
 enum Command {
     /// Read flow records and write them as canonical bidirectional flows.
     Convert(convert::Args),
+    /// Mine flow patterns from real flows and save the model.
+    Fit(fit::Args),
+    /// Print the patterns of a model, most useful first.
+    Patterns(patterns::Args),
 }
 
 fn main() -> ExitCode {
@@ -39,6 +46,8 @@ fn main() -> ExitCode {
 
     let result = match cli.command {
         Command::Convert(args) => convert::run(args),
+        Command::Fit(args) => fit::run(args),
+        Command::Patterns(args) => patterns::run(args),
     };
 
     match result {

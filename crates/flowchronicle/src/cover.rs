@@ -17,7 +17,9 @@
 //! those are decided before it is looked at.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::collections::BinaryHeap;
+
+use crate::bn::counting::{KeyMap, KeySet};
 
 use crate::windows::{gap, Windows};
 
@@ -85,9 +87,9 @@ pub struct Cover {
 #[derive(Debug, Clone, Default)]
 pub struct CoverChange {
     /// New owner of each row whose owner changed.
-    pub owner: HashMap<u32, WindowRef>,
+    pub(crate) owner: KeyMap<u32, WindowRef>,
     /// New acceptance state of each window whose state changed.
-    pub accepted: HashMap<WindowRef, bool>,
+    pub(crate) accepted: KeyMap<WindowRef, bool>,
     /// Slots removed by this change.
     pub removed: Vec<u32>,
     /// The slot and windows added by this change.
@@ -200,7 +202,7 @@ impl Cover {
             removed,
             change: CoverChange::default(),
             queue: BinaryHeap::new(),
-            queued: HashSet::new(),
+            queued: KeySet::default(),
         };
         cascade.seed_removals();
         if let Some(added) = &added {
@@ -255,7 +257,7 @@ struct Cascade<'a> {
     removed: &'a [u32],
     change: CoverChange,
     queue: BinaryHeap<Reverse<(Priority, WindowRef)>>,
-    queued: HashSet<WindowRef>,
+    queued: KeySet<WindowRef>,
 }
 
 impl Cascade<'_> {

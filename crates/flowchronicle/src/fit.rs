@@ -113,10 +113,17 @@ fn build_model(
     }
 
     let uncovered: Vec<u32> = cover.uncovered_rows().collect();
+    // With every row covered the base network is never sampled; it is then
+    // fitted on all rows so that the file still holds a valid network.
+    let base_rows: Vec<u32> = if uncovered.is_empty() {
+        (0..data.rows() as u32).collect()
+    } else {
+        uncovered.clone()
+    };
     let base_columns: Vec<Vec<u32>> = data
         .columns
         .iter()
-        .map(|column| uncovered.iter().map(|&r| column[r as usize]).collect())
+        .map(|column| base_rows.iter().map(|&r| column[r as usize]).collect())
         .collect();
     let base_slices: Vec<&[u32]> = base_columns.iter().map(Vec::as_slice).collect();
     let base = BaseEntry {

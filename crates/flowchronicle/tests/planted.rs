@@ -45,9 +45,14 @@ fn flow(
 /// Builds 300 planted DNS-then-HTTPS sequences among 3,000 noise flows
 /// spread over one hour.
 pub fn planted_table(seed: u64) -> FlowTable {
+    planted_table_sized(seed, 300, 3000)
+}
+
+/// Builds `plants` DNS-then-HTTPS sequences among `noise` unrelated flows.
+pub fn planted_table_sized(seed: u64, plants: usize, noise: usize) -> FlowTable {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut flows = Vec::new();
-    for _ in 0..300 {
+    for _ in 0..plants {
         let t = rng.random_range(0..3600 * SECOND);
         let client = format!("10.1.0.{}", rng.random_range(1..60));
         let mut dns = flow(t, "UDP", client.clone(), "10.0.0.53".into(), 53, &mut rng);
@@ -66,7 +71,7 @@ pub fn planted_table(seed: u64) -> FlowTable {
         flows.push(flow(t + delay, "TCP", client, server, 443, &mut rng));
     }
     let ports = [22u16, 80, 123, 25, 8080, 3389, 445];
-    for _ in 0..3000 {
+    for _ in 0..noise {
         let t = rng.random_range(0..3600 * SECOND);
         let src = format!(
             "10.2.{}.{}",
@@ -130,4 +135,55 @@ fn fit_finds_planted_dns_then_https() {
     );
     let usage: u64 = linked.iter().map(|p| p.usage).sum();
     assert!(usage >= 200, "usage {usage} among:\n{}", listing.join("\n"));
+}
+
+fn fit_json(table: &FlowTable, threads: usize) -> (String, Vec<f64>) {
+    let data =
+        Dataset::encode(table, Schema::default_features(), &EncodeConfig::default()).unwrap();
+    let info = RunInfo {
+        inputs: vec!["planted".into()],
+        seed: 1,
+        encoding: EncodeConfig::default(),
+    };
+    let totals = std::sync::Mutex::new(Vec::new());
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap();
+    let report = pool
+        .install(|| {
+            fit(&data, SearchConfig::default(), info, &|status| {
+                totals.lock().unwrap().push(status.total_bits);
+            })
+        })
+        .unwrap();
+    let mut totals = totals.into_inner().unwrap();
+    totals.insert(0, report.initial_bits);
+    totals.push(report.final_bits);
+    (serde_json::to_string(&report.model).unwrap(), totals)
+}
+
+#[test]
+fn same_model_with_one_and_two_threads() {
+    let table = planted_table_sized(3, 80, 800);
+    let (one, _) = fit_json(&table, 1);
+    let (two, _) = fit_json(&table, 2);
+    assert!(one == two, "models differ between 1 and 2 threads");
+}
+
+#[test]
+fn description_length_never_grows() {
+    let table = planted_table_sized(5, 80, 800);
+    let (_, totals) = fit_json(&table, 2);
+    assert!(totals.len() > 2, "no pattern was accepted");
+    for pair in totals.windows(2) {
+        assert!(
+            pair[1] <= pair[0] + 1e-6,
+            "length grew from {} to {}",
+            pair[0],
+            pair[1]
+        );
+        assert!(pair[1] >= 0.0);
+    }
+    assert!(totals[totals.len() - 1] < totals[0]);
 }

@@ -47,6 +47,9 @@ impl Hasher for KeyHasher {
 /// A hash map keyed by integers (or tuples of integers) with [`KeyHasher`].
 pub(crate) type KeyMap<K, V> = HashMap<K, V, BuildHasherDefault<KeyHasher>>;
 
+/// A hash set of integers with [`KeyHasher`].
+pub(crate) type KeySet<K> = std::collections::HashSet<K, BuildHasherDefault<KeyHasher>>;
+
 /// Key spaces up to this size are counted in a plain array; larger ones
 /// are sorted.
 const DENSE_COUNT_LIMIT: u64 = 1 << 24;

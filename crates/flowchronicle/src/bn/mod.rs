@@ -16,7 +16,7 @@
 //!   samples by ancestral sampling.
 
 mod cost;
-mod counting;
+pub(crate) mod counting;
 mod learn;
 mod network;
 mod structure;
