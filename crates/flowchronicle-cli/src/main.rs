@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod convert;
+mod evaluate;
 mod progress;
 
 /// Learn flow patterns from real network traffic and generate synthetic
@@ -30,6 +31,9 @@ struct Cli {
 enum Command {
     /// Read flow records and write them as canonical bidirectional flows.
     Convert(convert::Args),
+    /// Compare synthetic flows with real flows: realism, diversity,
+    /// novelty and protocol compliance.
+    Evaluate(evaluate::Args),
 }
 
 fn main() -> ExitCode {
@@ -38,6 +42,7 @@ fn main() -> ExitCode {
 
     let result = match cli.command {
         Command::Convert(args) => convert::run(args),
+        Command::Evaluate(args) => evaluate::run(args),
     };
 
     match result {
