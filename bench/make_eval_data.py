@@ -2,15 +2,16 @@
 """Build benchmark inputs for `flowchronicle evaluate`.
 
 Reads UGR'16 NetFlow records (one CSV row per flow direction, gzip), writes
-the first ROWS records as a canonical flow CSV (one record per flow, the
-side with the lower port taken as the responder), then writes SYNTHETIC
+the first ROWS records as a canonical flow CSV `real.csv` (one record per
+flow, the side with the lower port taken as the responder) and up to
+HOLDOUT following records as `holdout.csv`, then writes SYNTHETIC
 files of ROWS flows each by resampling the real flows with replacement and
 perturbing them: counters scaled by a random factor, some categorical
 values replaced by values of other rows, and start times jittered. Each
 file perturbs more than the previous one, so the metrics should get worse
 from file 0 to file 9. The output depends only on the arguments.
 
-usage: make_eval_data.py UGR16_CSV_GZ OUT_DIR [ROWS] [SYNTHETIC]
+usage: make_eval_data.py UGR16_CSV_GZ OUT_DIR [ROWS] [SYNTHETIC] [HOLDOUT]
 """
 
 import csv
@@ -44,7 +45,6 @@ def read_ugr16(path, rows):
             flows.append(flow)
             if len(flows) == rows:
                 break
-    flows.sort(key=lambda f: f[0])
     return flows
 
 
@@ -78,9 +78,13 @@ def main():
     source, out_dir = sys.argv[1], sys.argv[2]
     rows = int(sys.argv[3]) if len(sys.argv) > 3 else 100_000
     files = int(sys.argv[4]) if len(sys.argv) > 4 else 10
+    holdout_rows = int(sys.argv[5]) if len(sys.argv) > 5 else 30_000
     os.makedirs(out_dir, exist_ok=True)
-    real = read_ugr16(source, rows)
+    flows = read_ugr16(source, rows + holdout_rows)
+    real = sorted(flows[:rows], key=lambda f: f[0])
+    holdout = sorted(flows[rows:], key=lambda f: f[0])
     write(os.path.join(out_dir, "real.csv"), real)
+    write(os.path.join(out_dir, "holdout.csv"), holdout)
     for i in range(files):
         rng = random.Random(1000 + i)
         write(os.path.join(out_dir, f"synthetic_{i}.csv"), perturb(real, rng, 0.02 + 0.05 * i))

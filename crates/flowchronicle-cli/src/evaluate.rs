@@ -258,14 +258,14 @@ fn render_text(
     };
     let mut out = String::new();
     let emd_name = if config.paper_compatible {
-        "EMD (paper)"
+        "EMD (paper) ↓"
     } else {
-        "EMD"
+        "EMD ↓"
     };
     let dkc_name = if config.paper_compatible {
-        "DKC (paper)"
+        "DKC (paper) ↓"
     } else {
-        "DKC"
+        "DKC ↓"
     };
     let mut rows = vec![[
         "synthetic",

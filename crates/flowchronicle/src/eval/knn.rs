@@ -85,6 +85,8 @@ enum Encoding {
 /// - the discrete features (`proto`, IPs, `dst_port`, `flags`) are one-hot;
 /// - a continuous feature or the start time with fewer than 40 distinct
 ///   values in the real sample is one-hot, with one category per value;
+/// - the start time is taken as given; [`super::evaluate`] passes offsets
+///   from each table's first flow;
 /// - any other is min-max scaled by the real sample's minimum and maximum,
 ///   so synthetic values outside the real range map outside `[0, 1]`.
 #[derive(Debug, Clone, PartialEq)]

@@ -197,12 +197,17 @@ pub fn evaluate(
     }
 
     let mut dictionaries = Dictionaries::default();
-    let real_encoded = EncodedTable::encode(real, &mut dictionaries);
-    let holdout_encoded = holdout.map(|h| EncodedTable::encode(h, &mut dictionaries));
-    let synthetic_encoded: Vec<EncodedTable> = synthetic
-        .iter()
-        .map(|s| EncodedTable::encode(s, &mut dictionaries))
-        .collect();
+    // Start times become offsets from each table's first flow, so that a
+    // synthetic trace generated for another period than the real one is
+    // compared by its position in the trace (density and coverage use it).
+    let mut encode = |table: &FlowTable| {
+        let mut encoded = EncodedTable::encode(table, &mut dictionaries);
+        encoded.align_start_to_zero();
+        encoded
+    };
+    let real_encoded = encode(real);
+    let holdout_encoded = holdout.map(&mut encode);
+    let synthetic_encoded: Vec<EncodedTable> = synthetic.iter().map(|s| encode(s)).collect();
     drop(dictionaries);
 
     let dkc_options = config.dkc_options();

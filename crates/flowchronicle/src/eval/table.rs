@@ -86,6 +86,16 @@ impl EncodedTable {
         self.ts.len()
     }
 
+    /// Subtracts the earliest start time from every start time, so that
+    /// traces recorded or generated over different periods line up.
+    pub fn align_start_to_zero(&mut self) {
+        if let Some(&first) = self.ts.iter().min() {
+            for t in &mut self.ts {
+                *t -= first;
+            }
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.ts.is_empty()
     }
