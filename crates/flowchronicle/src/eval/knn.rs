@@ -615,6 +615,65 @@ mod tests {
         }
     }
 
+    /// Reads UGR'16 records as one-directional flows (start = end - duration).
+    fn ugr16_flows(path: &std::path::Path, rows: usize) -> crate::flow::FlowTable {
+        use std::io::BufRead;
+        let file = std::fs::File::open(path).unwrap();
+        let reader = std::io::BufReader::new(flate2::read::GzDecoder::new(file));
+        let mut table = crate::flow::FlowTable::default();
+        for line in reader.lines().skip(1).take(rows) {
+            let line = line.unwrap();
+            let f: Vec<&str> = line.split(',').collect();
+            let duration: f64 = f[1].parse().unwrap();
+            let end = crate::flow::parse_timestamp(f[0]).unwrap();
+            table.flows.push(crate::flow::Flow {
+                ts: end - (duration * 1e6) as i64,
+                proto: f[6].to_string(),
+                src_ip: crate::flow::Host::parse(f[2]).unwrap(),
+                src_port: f[4].parse().unwrap(),
+                dst_ip: crate::flow::Host::parse(f[3]).unwrap(),
+                dst_port: f[5].parse().unwrap(),
+                fwd_packets: f[10].parse().unwrap(),
+                bwd_packets: 0,
+                fwd_bytes: f[11].parse().unwrap(),
+                bwd_bytes: 0,
+                duration,
+                flags: f[7].to_string(),
+                extra: Vec::new(),
+            });
+        }
+        table
+    }
+
+    #[test]
+    fn ugr16_matches_brute_force() {
+        let Some(path) = crate::testdata::shared_data("ugr16/ugr16_day1_10hosts.csv.gz") else {
+            return;
+        };
+        let flows = ugr16_flows(&path, 3000);
+        let mut dictionaries = super::super::table::Dictionaries::default();
+        let all = EncodedTable::encode(&flows, &mut dictionaries);
+        let real = all.select(&(0..1500).collect::<Vec<_>>());
+        let synthetic = all.select(&(1500..3000).collect::<Vec<_>>());
+        let encoding = RowEncoding::fit(&real);
+        let (real, synthetic) = (encoding.encode(&real), encoding.encode(&synthetic));
+        let expected = brute_force(&real, &synthetic, 5);
+        let (density, coverage) = KnnReference::build(real, 5)
+            .unwrap()
+            .density_coverage(&synthetic);
+        assert!(
+            (density - expected.0).abs() < 1e-12,
+            "{density} vs {}",
+            expected.0
+        );
+        assert!(
+            (coverage - expected.1).abs() < 1e-12,
+            "{coverage} vs {}",
+            expected.1
+        );
+        assert!(density > 0.0 && coverage > 0.0);
+    }
+
     #[test]
     fn too_few_rows_rejected() {
         assert!(KnnReference::build(points(&[], &[0.0, 1.0], 0, 1), 2).is_none());
