@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Build benchmark inputs for `flowchronicle evaluate`.
 
-Reads UGR'16 NetFlow records (one CSV row per flow direction, gzip), writes
-the first ROWS records as a canonical flow CSV `real.csv` (one record per
-flow, the side with the lower port taken as the responder) and up to
-HOLDOUT following records as `holdout.csv`, then writes SYNTHETIC
+Reads UGR'16 NetFlow records (one CSV row per flow direction, gzip). Writes
+the first ROWS records as a canonical flow CSV `real.csv`, one record per
+flow with the side of the lower port taken as the responder. Writes up to
+HOLDOUT following records as `holdout.csv`. Then writes SYNTHETIC
 files of ROWS flows each by resampling the real flows with replacement and
 perturbing them: counters scaled by a random factor, some categorical
 values replaced by values of other rows, and start times jittered. Each

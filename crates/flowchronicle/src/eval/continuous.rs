@@ -127,13 +127,13 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
     sorted[lower] + (sorted[upper] - sorted[lower]) * (position - lower as f64)
 }
 
-/// The paper-compatible EMD of one feature, as the FlowChronicle authors
-/// computed it: both samples are histogrammed on Freedman–Diaconis bins of
-/// the real sample (bin width `2 IQR / n^(1/3)` over the real range, one
-/// bin when the width is 0; values outside the range are dropped), each
-/// histogram becomes its cumulative distribution vector (`cumsum / count`),
-/// and the result is the Wasserstein-1 distance between the two vectors,
-/// each entry of a vector taken as one equally weighted sample.
+/// Computes the paper-compatible EMD of one feature, as the FlowChronicle
+/// authors did. Both samples are histogrammed on Freedman–Diaconis bins of
+/// the real sample: bin width `2 IQR / n^(1/3)` over the real range, or one
+/// bin when the width is 0, and values outside the range are dropped. Each
+/// histogram becomes its cumulative distribution vector (`cumsum / count`).
+/// The result is the Wasserstein-1 distance between the two vectors, each
+/// entry of a vector taken as one equally weighted sample.
 ///
 /// This is not a distance between the value distributions; it is offered
 /// only to compare with published numbers. The vectors can have many
@@ -163,6 +163,9 @@ pub fn emd_paper_feature(real: &[f64], synthetic: &[f64]) -> f64 {
         let index = ((v - low) / (high - low) * bins).floor();
         Some(index.min(bins - 1.0) as u64)
     };
+    // NOTE: each vector is divided by the number of values inside the real
+    // range, and the edges follow numpy's `histogram` (last bin closed).
+    // Neither was checked against the authors' outputs.
     let cdf_runs = |values: &[f64]| -> Vec<(f64, f64)> {
         let mut occupied: Vec<u64> = values.iter().filter_map(|&v| bin_of(v)).collect();
         occupied.sort_unstable();
@@ -213,8 +216,8 @@ pub fn emd(real: &EncodedTable, synthetic: &EncodedTable) -> f64 {
     total / real.continuous.len() as f64
 }
 
-/// The paper-compatible EMD: the mean of [`emd_paper_feature`] over the
-/// continuous features.
+/// Computes the paper-compatible EMD: the mean of [`emd_paper_feature`]
+/// over the continuous features.
 pub fn emd_paper(real: &EncodedTable, synthetic: &EncodedTable) -> f64 {
     let total: f64 = real
         .continuous

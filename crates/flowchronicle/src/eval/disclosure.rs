@@ -14,10 +14,10 @@ pub const RADII: usize = 15;
 /// Maximum number of non-zero bins per continuous feature.
 pub const MAX_BINS: usize = 40;
 
-/// Bins the continuous features before rows are compared, so that close
-/// counters match: 0 is bin 0, and non-zero values go into at most 40
-/// equal-frequency bins of the training table's non-zero values (numbered
-/// from 1, duplicate edges merged), the scheme the pattern miner uses.
+/// Binning of the continuous features before rows are compared, so that
+/// close counters match. 0 is bin 0. Non-zero values go into at most 40
+/// equal-frequency bins of the training table's non-zero values, numbered
+/// from 1 with duplicate edges merged, as the pattern miner bins them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Discretizer {
     /// Per continuous feature, upper edges of the non-zero bins except the
@@ -67,6 +67,9 @@ impl Discretizer {
     }
 }
 
+// NOTE: how the FlowChronicle authors compared counters in MD is not known
+// here. Binning makes the score depend on the bins, while exact comparison
+// would count nearly every byte counter as different.
 fn differing(a: &[u64; FEATURES], b: &[u64; FEATURES]) -> usize {
     a.iter().zip(b).filter(|(x, y)| x != y).count()
 }
@@ -81,12 +84,12 @@ fn nearest_difference(row: &[u64; FEATURES], synthetic: &[[u64; FEATURES]]) -> u
         .unwrap_or(FEATURES)
 }
 
-/// Returns the MD score: for each radius `r = t / 14`, `t = 0..=14`, the
-/// real rows (members and non-members) whose normalised Hamming distance to
-/// the nearest synthetic row (differing fields / 10) is at most `r` are
-/// flagged as members, and the F1 score of that guess is taken; MD is the
-/// sum of the 15 scores, between 0 and 15. An F1 score with no true
-/// positive is 0.
+/// Computes the MD score. A real row's distance is the normalised Hamming
+/// distance to its nearest synthetic row (differing fields / 10). For each
+/// radius `r = t / 14`, `t = 0..=14`, the real rows (members and
+/// non-members) within `r` are flagged as members, and the F1 score of that
+/// guess is taken. MD is the sum of the 15 scores, between 0 and 15. An F1
+/// score with no true positive is 0.
 pub fn membership_disclosure(
     members: &[[u64; FEATURES]],
     non_members: &[[u64; FEATURES]],
@@ -146,7 +149,7 @@ mod tests {
     }
 
     #[test]
-    fn md_without_synthetic_rows_flags_at_radius_one_only() {
+    fn md_without_synthetic_rows() {
         // Every distance is 1, flagged only at t = 14: TP 1, FP 1, FN 0,
         // F1 = 2/3.
         let md = membership_disclosure(&[row([1, 0, 0])], &[row([2, 0, 0])], &[]);

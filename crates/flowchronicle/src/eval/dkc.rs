@@ -45,11 +45,11 @@ pub const RULES: [&str; RULE_COUNT] = [
     "non-zero duration with exactly one packet",
 ];
 
-/// Which variant of the rules to check.
+/// Variant of the rules to check.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct DkcOptions {
-    /// Rule 3 flags every flow to port 0, as the reference implementation
-    /// does. When false (the default), ICMP and IGMP flows, which have no
+    /// Rule 3 flags every flow to port 0, as the FlowChronicle authors'
+    /// evaluation code does. When false (the default), ICMP and IGMP flows, which have no
     /// ports, are exempt.
     pub flag_every_port_zero: bool,
     /// Check rules 10 to 13, which describe the CIDDS-001 test network
@@ -148,14 +148,14 @@ impl DkcCounts {
         counts
     }
 
-    /// The default DKC figure: the share of flows that break at least one
-    /// rule.
+    /// Returns the default DKC figure: the share of flows that break at
+    /// least one rule.
     pub fn share_with_violation(&self) -> f64 {
         self.with_violation as f64 / self.flows as f64
     }
 
-    /// The reference implementation's figure: the sum of the 21 per-rule
-    /// violation shares divided by 20. A flow breaking several rules counts
+    /// Returns the FlowChronicle authors' figure: the sum of the 21
+    /// per-rule violation shares divided by 20. A flow breaking several rules counts
     /// several times, so it can exceed 1.
     pub fn paper_figure(&self) -> f64 {
         let shares: f64 = self
@@ -197,7 +197,7 @@ mod tests {
     }
 
     #[test]
-    fn each_rule_has_a_violating_and_a_valid_flow() {
+    fn rules_violating_and_valid_flows() {
         let options = DkcOptions {
             flag_every_port_zero: true,
             cidds_rules: true,

@@ -12,10 +12,10 @@ use super::table::EncodedTable;
 type FixedMap<K, V> = HashMap<K, V, BuildHasherDefault<DefaultHasher>>;
 
 /// Returns the Frobenius norm of the difference between the normalised
-/// contingency tables of two columns in the real and the synthetic sample:
-/// `sqrt(sum over (a, b) of (P_real(a, b) - P_syn(a, b))^2)`, where the sum
-/// runs over the union of the observed pairs and each table is divided by
-/// its row count. Returns NaN when either sample is empty.
+/// contingency tables of two columns in the real and the synthetic sample,
+/// `sqrt(sum over (a, b) of (P_real(a, b) - P_syn(a, b))^2)`. The sum runs
+/// over the union of the observed pairs, and each table is divided by its
+/// row count. Returns NaN when either sample is empty.
 pub fn contingency_distance(real: (&[u32], &[u32]), synthetic: (&[u32], &[u32])) -> f64 {
     let real_rows = real.0.len();
     let synthetic_rows = synthetic.0.len();

@@ -27,7 +27,7 @@ pub struct EvalConfig {
     pub k: usize,
     /// Rows of each of the three membership-disclosure samples.
     pub disclosure_rows: usize,
-    /// Report the reference implementation's EMD and DKC figures as `emd`
+    /// Report the FlowChronicle authors' EMD and DKC figures as `emd`
     /// and `dkc`, and flag every port-0 flow in DKC rule 3.
     pub paper_compatible: bool,
     /// Check the CIDDS-001 topology rules 10 to 13.
@@ -365,8 +365,8 @@ mod tests {
     use super::*;
     use crate::flow::{Flow, Host};
 
-    /// A table where the counters depend on the service, so that columns
-    /// are correlated.
+    /// Builds a table where the counters depend on the service, so that
+    /// columns are correlated.
     fn correlated_table(rows: usize) -> FlowTable {
         let mut rng = ChaCha8Rng::seed_from_u64(5);
         let services = [

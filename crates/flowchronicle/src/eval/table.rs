@@ -142,8 +142,8 @@ impl Stream {
     }
 }
 
-/// SplitMix64 finaliser (Steele, Lea and Flood 2014), used to derive
-/// independent seeds from the user's seed.
+/// Applies the SplitMix64 mixing function, which derives independent seeds
+/// from the user's seed.
 fn mix(mut x: u64) -> u64 {
     x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
     x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);

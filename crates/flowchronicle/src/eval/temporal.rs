@@ -13,7 +13,7 @@ use crate::flow::{Micros, MICROS_PER_SECOND};
 /// Largest lag compared, in seconds.
 pub const MAX_LAG: usize = 60;
 
-/// Longest series built, in 1-second bins (about 116 days). A longer trace
+/// Maximum series length in 1-second bins (about 116 days). A longer trace
 /// is reported as too long instead of allocating the series.
 pub const MAX_BINS: i64 = 10_000_000;
 
@@ -88,7 +88,7 @@ pub struct AutocorrelationError {
     pub value: Option<f64>,
     /// Lags at which the real autocorrelation is significant.
     pub significant_lags: Vec<usize>,
-    /// Why `value` is missing, empty otherwise.
+    /// Reason for a missing `value`; empty when `value` is set.
     pub note: String,
 }
 
@@ -105,12 +105,14 @@ pub fn autocorrelation_error(
         significant_lags: Vec::new(),
         note: note.to_string(),
     };
+
     let Some(real_series) = per_second_sums(real.0, real.1) else {
         return missing("real trace empty or too long");
     };
     let Some(synthetic_series) = per_second_sums(synthetic.0, synthetic.1) else {
         return missing("synthetic trace empty or too long");
     };
+
     let max_lag = MAX_LAG.min(real_series.len().min(synthetic_series.len()) / 4);
     if max_lag == 0 {
         return missing("traces shorter than 4 seconds");
@@ -118,11 +120,13 @@ pub fn autocorrelation_error(
     let Some(real_acf) = autocorrelation(&real_series, max_lag) else {
         return missing("real series is constant");
     };
+
     let lags = significant_lags(&real_acf, real_series.len());
     if lags.is_empty() {
         return missing("no significant lag in the real series");
     }
-    // A constant synthetic series has no autocorrelation; count it as 0.
+
+    // A constant synthetic series has no autocorrelation, so count it as 0.
     let synthetic_acf =
         autocorrelation(&synthetic_series, max_lag).unwrap_or_else(|| vec![0.0; max_lag + 1]);
     let total: f64 = lags
