@@ -295,6 +295,26 @@ fn insert_nearest(best: &mut Vec<f64>, k: usize, distance: f64) {
     best.insert(at, distance);
 }
 
+/// Returns the `(mismatches, bucket)` pairs with at least one mismatch,
+/// ordered by mismatches (a counting sort, since mismatches are at most
+/// `width`) and otherwise in their input order.
+fn order_by_mismatches(candidates: &[(u32, u32)], width: usize) -> Vec<(u32, u32)> {
+    let mut starts = vec![0usize; width + 2];
+    for &(h, _) in candidates {
+        starts[h as usize + 1] += 1;
+    }
+    for h in 1..starts.len() {
+        starts[h] += starts[h - 1];
+    }
+    let first_nonzero = starts[1];
+    let mut ordered = vec![(0, 0); candidates.len()];
+    for &(h, b) in candidates {
+        ordered[starts[h as usize]] = (h, b);
+        starts[h as usize] += 1;
+    }
+    ordered.split_off(first_nonzero)
+}
+
 impl KnnReference {
     /// Computes every real row's radius: the squared Euclidean distance to
     /// its k-th nearest other row (duplicates count as neighbours at
@@ -366,8 +386,7 @@ impl KnnReference {
                 }
                 let mut candidates = Vec::new();
                 index_for(needed).query(&keys, width, key, &mut candidates);
-                candidates.retain(|&(h, _)| h > 0);
-                candidates.sort_unstable();
+                let candidates = order_by_mismatches(&candidates, width);
                 for (&i, best) in rows_in_bucket.iter().zip(&mut nearest) {
                     for &(h, c) in &candidates {
                         let floor = 2.0 * f64::from(h);
