@@ -14,12 +14,11 @@
 //! bucket whose codes differ from a query in `h` columns holds no row closer
 //! than `2 h`, so whole buckets are skipped. Buckets within `h <= L`
 //! mismatches of a query are found without scanning all buckets: split the
-//! columns into `L + 1` groups; any bucket within `L` mismatches agrees with
+//! columns into `L + 1` groups. Any bucket within `L` mismatches agrees with
 //! the query exactly on at least one group (pigeonhole principle), so one
 //! hash lookup per group gives every candidate.
 
 use std::collections::HashMap;
-use std::ops::Range;
 use std::sync::OnceLock;
 
 use rayon::prelude::*;
@@ -179,29 +178,57 @@ fn squared_distance(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum()
 }
 
-fn hash_codes(codes: &[u64]) -> u64 {
+/// Hashes the codes of the given columns.
+fn hash_columns(key: &[u64], columns: &[usize]) -> u64 {
     let mut h = 0xcbf2_9ce4_8422_2325u64;
-    for &c in codes {
-        h = (h ^ c).wrapping_mul(0x0000_0100_0000_01b3);
+    for &c in columns {
+        h = (h ^ key[c]).wrapping_mul(0x0000_0100_0000_01b3);
         h ^= h >> 29;
     }
     h
+}
+
+fn equal_on(a: &[u64], b: &[u64], columns: &[usize]) -> bool {
+    columns.iter().all(|&c| a[c] == b[c])
+}
+
+/// Splits the columns into `parts` groups whose summed weights are about
+/// equal: heaviest column first, each into the currently lightest group.
+/// With the logarithm of each column's distinct-value count as its weight,
+/// every group gets a similar number of distinct keys, so no group's hash
+/// lookup returns a large share of the buckets.
+fn balanced_groups(weights: &[f64], parts: usize) -> Vec<Vec<usize>> {
+    let mut order: Vec<usize> = (0..weights.len()).collect();
+    order.sort_by(|&a, &b| weights[b].total_cmp(&weights[a]).then(a.cmp(&b)));
+    let mut groups = vec![Vec::new(); parts];
+    let mut sums = vec![0.0f64; parts];
+    for column in order {
+        let lightest = (0..parts)
+            .min_by(|&a, &b| sums[a].total_cmp(&sums[b]).then(a.cmp(&b)))
+            .unwrap_or(0);
+        groups[lightest].push(column);
+        sums[lightest] += weights[column];
+    }
+    groups
 }
 
 /// Finds, among a set of buckets, those whose key differs from a query key
 /// in at most `radius` columns.
 struct MismatchIndex {
     radius: usize,
-    /// Column ranges of the `radius + 1` groups; empty when
-    /// `radius >= width`, where every bucket is a candidate.
-    groups: Vec<Range<usize>>,
+    /// Columns of the `radius + 1` groups; empty when `radius >= width`,
+    /// where every bucket is a candidate.
+    groups: Vec<Vec<usize>>,
     /// Per group, buckets by the hash of their codes in that group.
     maps: Vec<HashMap<u64, Vec<u32>>>,
     all: Vec<u32>,
 }
 
 impl MismatchIndex {
-    fn new(keys: &[u64], width: usize, buckets: &[u32], radius: usize) -> MismatchIndex {
+    /// Indexes `buckets`; `weights` has one entry per column, see
+    /// [`balanced_groups`].
+    fn new(keys: &[u64], weights: &[f64], buckets: &[u32], radius: usize) -> MismatchIndex {
+        let width = weights.len();
         let mut index = MismatchIndex {
             radius,
             groups: Vec::new(),
@@ -212,19 +239,12 @@ impl MismatchIndex {
             index.all = buckets.to_vec();
             return index;
         }
-        let parts = radius + 1;
-        for g in 0..parts {
-            index
-                .groups
-                .push(g * width / parts..(g + 1) * width / parts);
-        }
-        for range in &index.groups {
+        index.groups = balanced_groups(weights, radius + 1);
+        for columns in &index.groups {
             let mut map: HashMap<u64, Vec<u32>> = HashMap::new();
             for &b in buckets {
                 let key = &keys[b as usize * width..(b as usize + 1) * width];
-                map.entry(hash_codes(&key[range.clone()]))
-                    .or_default()
-                    .push(b);
+                map.entry(hash_columns(key, columns)).or_default().push(b);
             }
             index.maps.push(map);
         }
@@ -242,20 +262,20 @@ impl MismatchIndex {
             );
             return;
         }
-        for (g, range) in self.groups.iter().enumerate() {
-            let Some(candidates) = self.maps[g].get(&hash_codes(&key[range.clone()])) else {
+        for (g, columns) in self.groups.iter().enumerate() {
+            let Some(candidates) = self.maps[g].get(&hash_columns(key, columns)) else {
                 continue;
             };
             for &b in candidates {
                 let other = bucket_key(b);
                 let h = mismatches(key, other);
-                if h > self.radius || key[range.clone()] != other[range.clone()] {
+                if h > self.radius || !equal_on(key, other, columns) {
                     continue;
                 }
                 // A bucket agreeing on an earlier group was reported there.
                 let earlier = self.groups[..g]
                     .iter()
-                    .any(|r| key[r.clone()] == other[r.clone()]);
+                    .any(|columns| equal_on(key, other, columns));
                 if !earlier {
                     out.push((h as u32, b));
                 }
@@ -339,13 +359,20 @@ impl KnnReference {
             members[b as usize].push(row as u32);
         }
         drop(bucket_of_key);
+        let weights: Vec<f64> = (0..width)
+            .map(|c| {
+                let distinct: std::collections::HashSet<u64> =
+                    keys.chunks_exact(width).map(|key| key[c]).collect();
+                (distinct.len() as f64).ln()
+            })
+            .collect();
         let bucket_ids: Vec<u32> = (0..members.len() as u32).collect();
         // Index of all buckets per mismatch radius, built when first needed.
         let by_radius: Vec<OnceLock<MismatchIndex>> =
             (0..=width).map(|_| OnceLock::new()).collect();
         let index_for = |radius: usize| {
             by_radius[radius.min(width)]
-                .get_or_init(|| MismatchIndex::new(&keys, width, &bucket_ids, radius.min(width)))
+                .get_or_init(|| MismatchIndex::new(&keys, &weights, &bucket_ids, radius.min(width)))
         };
 
         let bucket_radii: Vec<Vec<f64>> = members
@@ -369,39 +396,46 @@ impl KnnReference {
                         best
                     })
                     .collect();
-                let needed = nearest
-                    .iter()
-                    .map(|best| {
-                        if best.len() < k {
-                            width
+                // Widen the search one mismatch level at a time while a row
+                // still lacks k neighbours, then jump to the level its k-th
+                // distance allows. `searched` levels are complete.
+                let mut searched = 0;
+                let mut candidates = Vec::new();
+                while searched < width {
+                    let mut level = searched;
+                    for best in &nearest {
+                        let allowed = if best.len() < k {
+                            searched + 1
                         } else {
                             (best[k - 1] / 2.0) as usize
-                        }
-                    })
-                    .max()
-                    .unwrap_or(0)
-                    .min(width);
-                if needed == 0 {
-                    return nearest.into_iter().map(|best| best[k - 1]).collect();
-                }
-                let mut candidates = Vec::new();
-                index_for(needed).query(&keys, width, key, &mut candidates);
-                let candidates = order_by_mismatches(&candidates, width);
-                for (&i, best) in rows_in_bucket.iter().zip(&mut nearest) {
-                    for &(h, c) in &candidates {
-                        let floor = 2.0 * f64::from(h);
-                        if best.len() == k && floor > best[k - 1] {
-                            break;
-                        }
-                        for &j in &members[c as usize] {
-                            let d = floor
-                                + squared_distance(
-                                    points.values(i as usize),
-                                    points.values(j as usize),
-                                );
-                            insert_nearest(best, k, d);
+                        };
+                        level = level.max(allowed);
+                    }
+                    let level = level.min(width);
+                    if level == searched {
+                        break;
+                    }
+                    candidates.clear();
+                    index_for(level).query(&keys, width, key, &mut candidates);
+                    candidates.retain(|&(h, _)| h as usize > searched);
+                    let candidates = order_by_mismatches(&candidates, width);
+                    for (&i, best) in rows_in_bucket.iter().zip(&mut nearest) {
+                        for &(h, c) in &candidates {
+                            let floor = 2.0 * f64::from(h);
+                            if best.len() == k && floor > best[k - 1] {
+                                break;
+                            }
+                            for &j in &members[c as usize] {
+                                let d = floor
+                                    + squared_distance(
+                                        points.values(i as usize),
+                                        points.values(j as usize),
+                                    );
+                                insert_nearest(best, k, d);
+                            }
                         }
                     }
+                    searched = level;
                 }
                 nearest.into_iter().map(|best| best[k - 1]).collect()
             })
@@ -433,7 +467,7 @@ impl KnnReference {
             .iter()
             .enumerate()
             .filter(|(_, buckets)| !buckets.is_empty())
-            .map(|(level, buckets)| (level, MismatchIndex::new(&keys, width, buckets, level)))
+            .map(|(level, buckets)| (level, MismatchIndex::new(&keys, &weights, buckets, level)))
             .collect();
         Some(KnnReference {
             k,
