@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod convert;
+mod evaluate;
 mod fit;
 mod input_args;
 mod patterns;
@@ -38,6 +39,9 @@ enum Command {
     Fit(fit::Args),
     /// Print the patterns of a model, most useful first.
     Patterns(patterns::Args),
+    /// Compare synthetic flows with real flows: realism, diversity,
+    /// novelty and protocol compliance.
+    Evaluate(evaluate::Args),
 }
 
 fn main() -> ExitCode {
@@ -48,6 +52,7 @@ fn main() -> ExitCode {
         Command::Convert(args) => convert::run(args),
         Command::Fit(args) => fit::run(args),
         Command::Patterns(args) => patterns::run(args),
+        Command::Evaluate(args) => evaluate::run(args),
     };
 
     match result {

@@ -333,13 +333,13 @@ impl Cascade<'_> {
     }
 
     /// Queues the windows containing `row` with a priority below `above`.
-    fn queue_row_windows(&mut self, row: u32, above: Option<Priority>) {
+    fn queue_row_windows(&mut self, row: u32, above: Option<(Priority, WindowRef)>) {
         for i in 0..self.cover.row_windows[row as usize].len() {
             let other = self.cover.row_windows[row as usize][i];
             let lower = match (above, self.priority(other)) {
                 (_, None) => false,
                 (None, Some(_)) => true,
-                (Some(a), Some(p)) => p > a,
+                (Some(a), Some(p)) => (p, other) > a,
             };
             if lower {
                 self.push(other);
@@ -354,7 +354,9 @@ impl Cascade<'_> {
                 let owner = self.owner(row);
                 owner != NO_OWNER
                     && owner != r
-                    && self.priority(owner).is_some_and(|p| p < priority)
+                    && self
+                        .priority(owner)
+                        .is_some_and(|p| (p, owner) < (priority, r))
             });
             let accepted = self.is_accepted(r);
             if blocked && accepted {
@@ -370,7 +372,7 @@ impl Cascade<'_> {
         for &row in rows {
             if self.owner(row) == r {
                 self.change.owner.insert(row, NO_OWNER);
-                self.queue_row_windows(row, Some(priority));
+                self.queue_row_windows(row, Some((priority, r)));
             }
         }
     }
@@ -384,7 +386,7 @@ impl Cascade<'_> {
                 for other in evicted_rows {
                     if self.owner(other) == evicted {
                         self.change.owner.insert(other, NO_OWNER);
-                        self.queue_row_windows(other, Some(priority));
+                        self.queue_row_windows(other, Some((priority, r)));
                     }
                 }
             }

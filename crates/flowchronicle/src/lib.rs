@@ -12,6 +12,7 @@
 //!   search and the greedy cover;
 //! - [`candidates`] and [`search`]: the MDL search;
 //! - [`fit`] and [`model`]: fitting and the model file;
+//! - [`eval`]: metrics of synthetic flows against real flows;
 //! - [`output`]: atomic file output shared by every writer.
 
 pub mod bidir;
@@ -19,6 +20,7 @@ pub mod bn;
 pub mod candidates;
 pub mod cover;
 pub mod dataset;
+pub mod eval;
 pub mod fit;
 pub mod flow;
 pub mod io;
