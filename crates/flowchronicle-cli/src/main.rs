@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod convert;
+mod generate;
 mod input_args;
 mod progress;
 
@@ -31,6 +32,8 @@ struct Cli {
 enum Command {
     /// Read flow records and write them as canonical bidirectional flows.
     Convert(convert::Args),
+    /// Generate synthetic flows from a fitted model, in time order.
+    Generate(generate::Args),
 }
 
 fn main() -> ExitCode {
@@ -39,6 +42,7 @@ fn main() -> ExitCode {
 
     let result = match cli.command {
         Command::Convert(args) => convert::run(args),
+        Command::Generate(args) => generate::run(args),
     };
 
     match result {

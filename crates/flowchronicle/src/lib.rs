@@ -12,6 +12,7 @@
 //!   search and the greedy cover;
 //! - [`candidates`] and [`search`]: the MDL search;
 //! - [`fit`] and [`model`]: fitting and the model file;
+//! - [`generate`]: synthetic flows from a fitted model;
 //! - [`output`]: atomic file output shared by every writer.
 
 pub mod bidir;
@@ -21,6 +22,7 @@ pub mod cover;
 pub mod dataset;
 pub mod fit;
 pub mod flow;
+pub mod generate;
 pub mod io;
 pub mod mdl;
 pub mod model;
