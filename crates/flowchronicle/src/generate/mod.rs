@@ -242,9 +242,8 @@ impl Generator {
         let mut per_source = vec![0u64; self.sources.len()];
         let mut written = 0u64;
         let mut held: Vec<Row> = Vec::new();
-        let mut k = 0u64;
-        'chunks: while written < limit && chunk_start(k) < end {
-            let chunks: Vec<(u64, Vec<Row>)> = (k..k + batch)
+        let generate_batch = |first: u64| -> Vec<(u64, Vec<Row>)> {
+            (first..first + batch)
                 .into_par_iter()
                 .filter(|&i| chunk_start(i) < end)
                 .map(|i| {
@@ -253,19 +252,31 @@ impl Generator {
                         self.chunk(i, chunk_start(i), chunk_start(i + 1).min(end), end),
                     )
                 })
-                .collect();
-            for (i, rows) in chunks {
-                let chunk_end = chunk_start(i + 1).min(end);
-                let ready = release(&mut held, rows, chunk_end);
-                for (flow, source) in &ready {
-                    if written == limit {
-                        break 'chunks;
+                .collect()
+        };
+        let mut k = 0u64;
+        let mut current = generate_batch(k);
+        // The next batch is generated on the pool while this thread hands
+        // the current one to the sink, which need not be `Send`.
+        while !current.is_empty() && written < limit {
+            let mut next = Vec::new();
+            let outcome = rayon::in_place_scope(|scope| {
+                scope.spawn(|_| next = generate_batch(k + batch));
+                for (i, rows) in current.drain(..) {
+                    let chunk_end = chunk_start(i + 1).min(end);
+                    for (flow, source) in &release(&mut held, rows, chunk_end) {
+                        if written == limit {
+                            return Ok(());
+                        }
+                        sink(flow, self.sources[*source].id)?;
+                        per_source[*source] += 1;
+                        written += 1;
                     }
-                    sink(flow, self.sources[*source].id)?;
-                    per_source[*source] += 1;
-                    written += 1;
                 }
-            }
+                Ok(())
+            });
+            outcome?;
+            current = next;
             k += batch;
         }
         // Rows held past the last chunk all lie before `end`.
