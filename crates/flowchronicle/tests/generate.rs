@@ -241,3 +241,77 @@ fn counts_follow_rates() {
     }
     assert!(checked >= 2, "only {checked} patterns with enough flows");
 }
+
+#[test]
+fn values_come_from_dictionaries() {
+    let model = model();
+    let column = |name: &str| model.schema.index_of(name).unwrap();
+    let known =
+        |name: &str, value: String| model.dictionaries[column(name)].id_of(&value).is_some();
+    for (flow, _) in flows(&config(19, HOUR)) {
+        assert!(known("proto", flow.proto.clone()), "proto {}", flow.proto);
+        assert!(
+            known("src_ip", flow.src_ip.to_string()),
+            "src_ip {}",
+            flow.src_ip
+        );
+        assert!(
+            known("dst_ip", flow.dst_ip.to_string()),
+            "dst_ip {}",
+            flow.dst_ip
+        );
+        assert!(
+            known("dst_port", flow.dst_port.to_string()),
+            "dst_port {}",
+            flow.dst_port
+        );
+        assert!(known("flags", flow.flags.clone()), "flags {}", flow.flags);
+        assert!(flow.duration >= 0.0, "duration {}", flow.duration);
+    }
+}
+
+#[test]
+fn pattern_without_variables_generated() {
+    // Fix every cell of pattern 1's rows, leaving its network empty.
+    let mut model = model().clone();
+    let entry = &mut model.patterns[0];
+    let id = entry.id;
+    for row in &mut entry.rows {
+        for (c, feature) in model.schema.features.iter().enumerate() {
+            let label =
+                model.dictionaries[c].label(1.min(model.dictionaries[c].cardinality() as u32 - 1));
+            row.insert(feature.name.clone(), CellValue::Fix(label));
+        }
+    }
+    entry.variables.clear();
+    entry.network = flowchronicle::bn::BayesNet::from_tables(Vec::new()).unwrap();
+
+    let config = config(23, 10 * HOUR);
+    let generator = Generator::new(&model, &config).unwrap();
+    let mut produced = 0;
+    generator
+        .run(&mut |_: &Flow, pattern| {
+            if pattern == id {
+                produced += 1;
+            }
+            Ok::<_, WriteError>(())
+        })
+        .unwrap();
+    assert!(produced > 0, "pattern {id} produced no flows");
+}
+
+#[test]
+fn replay_stays_in_span_and_repeats() {
+    let mut config = config(29, 3 * HOUR);
+    config.timing = Timing::Replay;
+    let one = csv(&config, 1);
+    assert!(
+        one == csv(&config, 2),
+        "replay differs between 1 and 2 threads"
+    );
+    let out = flows(&config);
+    assert!(out.len() > 1000, "only {} flows", out.len());
+    for (flow, _) in &out {
+        assert!(flow.ts >= config.start && flow.ts < config.start + 3 * HOUR);
+    }
+}

@@ -11,9 +11,9 @@
 //!
 //! Output time is cut into chunks of [`CHUNK_MICROS`]. Chunk `k` draws
 //! the occurrences that start inside it from its own ChaCha8 stream
-//! (`seed`, stream `k`), so chunks are generated in parallel and the
-//! output depends only on the model, the seed and the options, never on
-//! the thread count. Rows that fall after their chunk's end are held back
+//! (`seed`, stream `k`), so chunks are generated in parallel. The output
+//! depends only on the model, the seed and the options, never on the
+//! thread count. Rows that fall after their chunk's end are held back
 //! and released in time order with the chunk they fall in, so memory stays
 //! bounded by a few chunks.
 
@@ -38,7 +38,7 @@ pub const CHUNK_MICROS: Micros = timing::HOUR;
 /// Name of the extra column holding each flow's pattern id.
 pub const PATTERN_ID_COLUMN: &str = "pattern_id";
 
-/// How occurrence start times are placed.
+/// The placement of occurrence start times.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Timing {
     /// When the training data spans at least a day, a 24-hour profile of
@@ -64,7 +64,7 @@ pub enum EndCondition {
     Flows(u64),
 }
 
-/// What to generate.
+/// The output span, seed and options of one generation run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GenerateConfig {
     /// Time of the output start, microseconds since the Unix epoch.

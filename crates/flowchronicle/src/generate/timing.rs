@@ -131,9 +131,9 @@ pub fn seasonal_intensity(starts: &[u64], usage: u64, time: TrainingTime) -> Int
 
 /// Builds an intensity with the training span as its period from a
 /// Gaussian kernel density over the start ticks (Silverman's bandwidth),
-/// tabulated on a histogram. `wrap` folds the kernel mass that leaves the
-/// span back in from the other side (a periodic density); otherwise the
-/// mass outside the span is dropped and the rest renormalised. Phase 0 is
+/// tabulated on a histogram. With `wrap`, kernel mass that leaves the span
+/// re-enters from the other side, as in a periodic density. Without it,
+/// each kernel is cut at the span edges and renormalised. Phase 0 is
 /// placed at `anchor`, the output start, so the output replays the
 /// training period from its beginning.
 pub fn kde_intensity(

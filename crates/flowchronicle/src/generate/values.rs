@@ -7,7 +7,7 @@ use crate::dataset::{bin_interval, Dictionary, Field, Schema};
 use crate::flow::{Flow, Host, Micros};
 use crate::pattern::{Cell, Pattern};
 
-/// Where one cell of a generated row takes its value id from.
+/// The source of one cell's value id in a generated row.
 #[derive(Debug, Clone, Copy)]
 enum Source {
     Fixed(u32),
@@ -68,7 +68,7 @@ impl RowPlan {
     }
 
     /// Samples the network once and writes the value ids of every row into
-    /// `ids` (row-major, one slot per column). `scratch` holds the sampled
+    /// `ids` (row-major, one slot per column). `scratch` receives the sampled
     /// variables.
     pub fn fill(&self, rng: &mut impl Rng, scratch: &mut Vec<u32>, ids: &mut Vec<u32>) {
         scratch.clear();
@@ -86,7 +86,7 @@ impl RowPlan {
     }
 }
 
-/// How a column's value id becomes part of a flow.
+/// The conversion of one column's value id into a flow field.
 #[derive(Debug, Clone)]
 enum ColumnDecoder {
     Proto(Vec<String>),
@@ -271,6 +271,9 @@ fn parse_hosts(column: &str, values: &[String]) -> Result<Vec<Host>, String> {
 /// uniform in the bin's interval, and for integer columns a uniform whole
 /// number among those the interval contains. Only the last bin includes
 /// its upper edge.
+///
+/// NOTE: each counter is drawn on its own, so a row whose packet and byte
+/// bins are both wide can come out with fewer bytes than packets.
 pub fn draw_in_bin(edges: &[f64], integer: bool, id: u32, rng: &mut impl Rng) -> f64 {
     let Some((lo, hi)) = bin_interval(edges, id) else {
         return 0.0;
