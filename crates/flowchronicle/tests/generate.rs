@@ -9,6 +9,7 @@ mod planted;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
+use flowchronicle::bn::VariableTable;
 use flowchronicle::dataset::{Dataset, EncodeConfig, Schema};
 use flowchronicle::fit::{fit, RunInfo};
 use flowchronicle::flow::Flow;
@@ -314,4 +315,32 @@ fn replay_stays_in_span_and_repeats() {
     for (flow, _) in &out {
         assert!(flow.ts >= config.start && flow.ts < config.start + 3 * HOUR);
     }
+}
+
+#[test]
+fn out_of_dictionary_network_rejected() {
+    let mut model = model().clone();
+    let entry = &mut model.patterns[0];
+    entry.rows = vec![entry.rows[0].clone()];
+    entry.rows[0].clear();
+    for (c, feature) in model.schema.features.iter().enumerate() {
+        if feature.name != "dst_port" {
+            let label = model.dictionaries[c].label(0);
+            entry.rows[0].insert(feature.name.clone(), CellValue::Fix(label));
+        }
+    }
+    entry.delays.clear();
+    entry.network = flowchronicle::bn::BayesNet::from_tables(vec![VariableTable {
+        parents: vec![],
+        values: vec![99_999],
+        marginal: vec![1],
+        conditionals: vec![],
+    }])
+    .unwrap();
+
+    let error = Generator::new(&model, &config(1, HOUR))
+        .err()
+        .expect("accepted");
+    let message = error.to_string();
+    assert!(message.contains("99999"), "{message}");
 }

@@ -160,12 +160,14 @@ impl Generator {
         };
 
         let columns = model.schema.len();
+        let cardinalities: Vec<usize> =
+            model.dictionaries.iter().map(|d| d.cardinality()).collect();
         let base_pattern = Pattern {
             rows: vec![vec![Cell::Free; columns]],
         };
         let mut sources = vec![Source {
             id: 0,
-            plan: RowPlan::new(&base_pattern, model.base.network.clone())
+            plan: RowPlan::new(&base_pattern, model.base.network.clone(), &cardinalities)
                 .map_err(|e| invalid(format!("base network: {e}")))?,
             intensity: intensity(&model.base.start_ticks, model.base.usage),
             delays: Vec::new(),
@@ -174,7 +176,7 @@ impl Generator {
             let pattern = model
                 .pattern_cells(entry)
                 .map_err(|e| invalid(format!("pattern {}: {e}", entry.id)))?;
-            let plan = RowPlan::new(&pattern, entry.network.clone())
+            let plan = RowPlan::new(&pattern, entry.network.clone(), &cardinalities)
                 .map_err(|e| invalid(format!("pattern {}: {e}", entry.id)))?;
             let delays = (0..plan.len().saturating_sub(1))
                 .map(|gap| {

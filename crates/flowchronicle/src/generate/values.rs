@@ -26,8 +26,13 @@ pub struct RowPlan {
 impl RowPlan {
     /// Plans a pattern: FIX cells are fixed ids, free and SET cells network
     /// variables in row-major order, USE cells the variable of the SET cell
-    /// of their placeholder.
-    pub fn new(pattern: &Pattern, network: BayesNet) -> Result<RowPlan, String> {
+    /// of their placeholder. Rejects a network whose values lie outside
+    /// their column's dictionary (`cardinalities`, one per column).
+    pub fn new(
+        pattern: &Pattern,
+        network: BayesNet,
+        cardinalities: &[usize],
+    ) -> Result<RowPlan, String> {
         let variables = pattern.variables();
         let variable_of = |j: usize, c: usize| variables.iter().position(|&v| v == (j, c));
         let mut rows = Vec::with_capacity(pattern.rows.len());
@@ -58,6 +63,17 @@ impl RowPlan {
                 network.variables(),
                 variables.len()
             ));
+        }
+        for (v, &(j, c)) in variables.iter().enumerate() {
+            let largest = network.table(v).values.last().copied().unwrap_or(0);
+            if largest as usize >= cardinalities[c] {
+                return Err(format!(
+                    "network variable {v} (row {}, column {c}) takes value id {largest}, \
+                     but the column's dictionary has {} values",
+                    j + 1,
+                    cardinalities[c]
+                ));
+            }
         }
         Ok(RowPlan { rows, network })
     }
