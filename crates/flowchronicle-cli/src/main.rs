@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 mod convert;
 mod evaluate;
 mod fit;
+mod generate;
 mod input_args;
 mod patterns;
 mod progress;
@@ -42,6 +43,8 @@ enum Command {
     /// Compare synthetic flows with real flows: realism, diversity,
     /// novelty and protocol compliance.
     Evaluate(evaluate::Args),
+    /// Generate synthetic flows from a fitted model, in time order.
+    Generate(generate::Args),
 }
 
 fn main() -> ExitCode {
@@ -53,6 +56,7 @@ fn main() -> ExitCode {
         Command::Fit(args) => fit::run(args),
         Command::Patterns(args) => patterns::run(args),
         Command::Evaluate(args) => evaluate::run(args),
+        Command::Generate(args) => generate::run(args),
     };
 
     match result {

@@ -13,6 +13,7 @@
 //! - [`candidates`] and [`search`]: the MDL search;
 //! - [`fit`] and [`model`]: fitting and the model file;
 //! - [`eval`]: metrics of synthetic flows against real flows;
+//! - [`generate`]: synthetic flows from a fitted model;
 //! - [`output`]: atomic file output shared by every writer.
 
 pub mod bidir;
@@ -23,6 +24,7 @@ pub mod dataset;
 pub mod eval;
 pub mod fit;
 pub mod flow;
+pub mod generate;
 pub mod io;
 pub mod mdl;
 pub mod model;

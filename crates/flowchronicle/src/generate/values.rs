@@ -1,0 +1,348 @@
+//! Filling a pattern's rows with values and turning value ids into flows.
+
+use rand::Rng;
+
+use crate::bn::BayesNet;
+use crate::dataset::{bin_interval, Dictionary, Field, Schema};
+use crate::flow::{Flow, Host, Micros};
+use crate::pattern::{Cell, Pattern};
+
+/// The source of one cell's value id in a generated row.
+#[derive(Debug, Clone, Copy)]
+enum Source {
+    Fixed(u32),
+    /// The network variable with this index.
+    Variable(usize),
+}
+
+/// The rows of a pattern as value sources, and its network.
+#[derive(Debug, Clone)]
+pub struct RowPlan {
+    /// One source per row and column.
+    rows: Vec<Vec<Source>>,
+    network: BayesNet,
+}
+
+impl RowPlan {
+    /// Plans a pattern: FIX cells are fixed ids, free and SET cells network
+    /// variables in row-major order, USE cells the variable of the SET cell
+    /// of their placeholder. Rejects a network whose values lie outside
+    /// their column's dictionary (`cardinalities`, one per column).
+    pub fn new(
+        pattern: &Pattern,
+        network: BayesNet,
+        cardinalities: &[usize],
+    ) -> Result<RowPlan, String> {
+        let variables = pattern.variables();
+        let variable_of = |j: usize, c: usize| variables.iter().position(|&v| v == (j, c));
+        let mut rows = Vec::with_capacity(pattern.rows.len());
+        for (j, row) in pattern.rows.iter().enumerate() {
+            let mut sources = Vec::with_capacity(row.len());
+            for (c, &cell) in row.iter().enumerate() {
+                let source = match cell {
+                    Cell::Fix(id) => Source::Fixed(id),
+                    Cell::Free | Cell::Set(_) => Source::Variable(
+                        variable_of(j, c).ok_or("a variable cell has no network variable")?,
+                    ),
+                    Cell::Use(x) => {
+                        let (sj, sc) = pattern
+                            .set_position(x)
+                            .ok_or_else(|| format!("placeholder {x} is used but never set"))?;
+                        Source::Variable(
+                            variable_of(sj, sc).ok_or("a SET cell has no network variable")?,
+                        )
+                    }
+                };
+                sources.push(source);
+            }
+            rows.push(sources);
+        }
+        if network.variables() != variables.len() {
+            return Err(format!(
+                "the network has {} variables, the pattern {}",
+                network.variables(),
+                variables.len()
+            ));
+        }
+        for (v, &(j, c)) in variables.iter().enumerate() {
+            let largest = network.table(v).values.last().copied().unwrap_or(0);
+            if largest as usize >= cardinalities[c] {
+                return Err(format!(
+                    "network variable {v} (row {}, column {c}) takes value id {largest}, \
+                     but the column's dictionary has {} values",
+                    j + 1,
+                    cardinalities[c]
+                ));
+            }
+        }
+        Ok(RowPlan { rows, network })
+    }
+
+    /// Returns the number of rows of the pattern.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Samples the network once and writes the value ids of every row into
+    /// `ids` (row-major, one slot per column). `scratch` receives the sampled
+    /// variables.
+    pub fn fill(&self, rng: &mut impl Rng, scratch: &mut Vec<u32>, ids: &mut Vec<u32>) {
+        scratch.clear();
+        scratch.resize(self.network.variables(), 0);
+        self.network.sample_into(rng, scratch);
+        ids.clear();
+        for row in &self.rows {
+            for source in row {
+                ids.push(match *source {
+                    Source::Fixed(id) => id,
+                    Source::Variable(v) => scratch[v],
+                });
+            }
+        }
+    }
+}
+
+/// The conversion of one column's value id into a flow field.
+#[derive(Debug, Clone)]
+enum ColumnDecoder {
+    Proto(Vec<String>),
+    SrcIp(Vec<Host>),
+    DstIp(Vec<Host>),
+    DstPort(Vec<u16>),
+    Flags(Vec<String>),
+    /// A numeric field: bin edges, whether values are whole, the field.
+    Number {
+        edges: Vec<f64>,
+        integer: bool,
+        field: Field,
+    },
+    /// A categorical extra column at this position of `Flow::extra`.
+    ExtraText(usize, Vec<String>),
+    /// A numeric extra column at this position of `Flow::extra`.
+    ExtraNumber {
+        index: usize,
+        edges: Vec<f64>,
+        integer: bool,
+    },
+}
+
+/// Turns value ids into flows.
+#[derive(Debug, Clone)]
+pub struct Decoder {
+    columns: Vec<ColumnDecoder>,
+    /// Names of the extra columns, in `Flow::extra` order.
+    pub extra_columns: Vec<String>,
+    src_ports: (u16, u16),
+}
+
+/// Initiator ports drawn when the model stores no range: the IANA
+/// dynamic range.
+const DEFAULT_SRC_PORTS: (u16, u16) = (49152, 65535);
+
+impl Decoder {
+    /// Prepares every column's values, checking that IP and port values
+    /// parse.
+    pub fn new(
+        schema: &Schema,
+        dictionaries: &[Dictionary],
+        src_ports: Option<(u16, u16)>,
+    ) -> Result<Decoder, String> {
+        let mut columns = Vec::with_capacity(schema.len());
+        let mut extra_columns = Vec::new();
+        for (feature, dictionary) in schema.features.iter().zip(dictionaries) {
+            let decoder = match (dictionary, &feature.field) {
+                (Dictionary::Numeric { edges, integer }, Field::Extra(name)) => {
+                    extra_columns.push(name.clone());
+                    ColumnDecoder::ExtraNumber {
+                        index: extra_columns.len() - 1,
+                        edges: edges.clone(),
+                        integer: *integer,
+                    }
+                }
+                (Dictionary::Numeric { edges, integer }, field) => ColumnDecoder::Number {
+                    edges: edges.clone(),
+                    integer: *integer,
+                    field: field.clone(),
+                },
+                (Dictionary::Categorical { values }, field) => match field {
+                    Field::Proto => ColumnDecoder::Proto(values.clone()),
+                    Field::Flags => ColumnDecoder::Flags(values.clone()),
+                    Field::SrcIp => ColumnDecoder::SrcIp(parse_hosts(&feature.name, values)?),
+                    Field::DstIp => ColumnDecoder::DstIp(parse_hosts(&feature.name, values)?),
+                    Field::DstPort => ColumnDecoder::DstPort(
+                        values
+                            .iter()
+                            .map(|v| {
+                                v.parse().map_err(|_| {
+                                    format!("dst_port value {v:?} is not a port number")
+                                })
+                            })
+                            .collect::<Result<_, _>>()?,
+                    ),
+                    Field::Extra(name) => {
+                        extra_columns.push(name.clone());
+                        ColumnDecoder::ExtraText(extra_columns.len() - 1, values.clone())
+                    }
+                    other => {
+                        return Err(format!(
+                            "column {} is categorical but {} is a numeric field",
+                            feature.name,
+                            other.name()
+                        ))
+                    }
+                },
+            };
+            columns.push(decoder);
+        }
+        let src_ports = match src_ports {
+            Some((lo, hi)) if lo <= hi => (lo, hi),
+            _ => DEFAULT_SRC_PORTS,
+        };
+        Ok(Decoder {
+            columns,
+            extra_columns,
+            src_ports,
+        })
+    }
+
+    /// Builds a flow at `ts` from one row's value ids. Fields the schema
+    /// does not cover keep these defaults: protocol `TCP`, addresses
+    /// `0.0.0.0`, port, counters and duration 0, no flags.
+    pub fn flow(&self, ts: Micros, ids: &[u32], extra_slots: usize, rng: &mut impl Rng) -> Flow {
+        let unspecified = Host::V4(std::net::Ipv4Addr::UNSPECIFIED);
+        let mut flow = Flow {
+            ts,
+            proto: String::new(),
+            src_ip: unspecified.clone(),
+            src_port: rng.random_range(self.src_ports.0..=self.src_ports.1),
+            dst_ip: unspecified,
+            dst_port: 0,
+            fwd_packets: 0,
+            bwd_packets: 0,
+            fwd_bytes: 0,
+            bwd_bytes: 0,
+            duration: 0.0,
+            flags: String::new(),
+            extra: vec![None; extra_slots],
+        };
+        let mut has_proto = false;
+        for (decoder, &id) in self.columns.iter().zip(ids) {
+            let i = id as usize;
+            match decoder {
+                ColumnDecoder::Proto(values) => {
+                    flow.proto = values[i].clone();
+                    has_proto = true;
+                }
+                ColumnDecoder::SrcIp(hosts) => flow.src_ip = hosts[i].clone(),
+                ColumnDecoder::DstIp(hosts) => flow.dst_ip = hosts[i].clone(),
+                ColumnDecoder::DstPort(ports) => flow.dst_port = ports[i],
+                ColumnDecoder::Flags(values) => flow.flags = values[i].clone(),
+                ColumnDecoder::Number {
+                    edges,
+                    integer,
+                    field,
+                } => {
+                    let value = draw_in_bin(edges, *integer, id, rng);
+                    match field {
+                        Field::FwdPackets => flow.fwd_packets = value as u64,
+                        Field::BwdPackets => flow.bwd_packets = value as u64,
+                        Field::FwdBytes => flow.fwd_bytes = value as u64,
+                        Field::BwdBytes => flow.bwd_bytes = value as u64,
+                        Field::Duration => flow.duration = value,
+                        _ => {}
+                    }
+                }
+                ColumnDecoder::ExtraText(index, values) => {
+                    flow.extra[*index] = Some(values[i].clone())
+                }
+                ColumnDecoder::ExtraNumber {
+                    index,
+                    edges,
+                    integer,
+                } => {
+                    let value = draw_in_bin(edges, *integer, id, rng);
+                    flow.extra[*index] = Some(if *integer {
+                        format!("{}", value as i64)
+                    } else {
+                        format!("{value}")
+                    });
+                }
+            }
+        }
+        if !has_proto {
+            flow.proto = "TCP".to_string();
+        }
+        flow
+    }
+}
+
+fn parse_hosts(column: &str, values: &[String]) -> Result<Vec<Host>, String> {
+    values
+        .iter()
+        .map(|v| Host::parse(v).map_err(|e| format!("{column} value {v:?}: {e}")))
+        .collect()
+}
+
+/// Draws a value inside numeric bin `id`: 0 for the zero bin, otherwise
+/// uniform in the bin's interval, and for integer columns a uniform whole
+/// number among those the interval contains. Only the last bin includes
+/// its upper edge.
+///
+/// NOTE: each counter is drawn on its own, so a row whose packet and byte
+/// bins are both wide can come out with fewer bytes than packets.
+pub fn draw_in_bin(edges: &[f64], integer: bool, id: u32, rng: &mut impl Rng) -> f64 {
+    let Some((lo, hi)) = bin_interval(edges, id) else {
+        return 0.0;
+    };
+    let last = id as usize + 1 >= edges.len();
+    if integer {
+        let low = lo.ceil();
+        let high = if last || hi == lo {
+            hi.floor()
+        } else {
+            hi.ceil() - 1.0
+        };
+        if high <= low {
+            return low.max(lo.round());
+        }
+        return rng.random_range(low as i64..=high as i64) as f64;
+    }
+    if hi > lo {
+        rng.random_range(lo..hi)
+    } else {
+        lo
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+
+    #[test]
+    fn integer_bin_draws_integers() {
+        let edges = [1.0, 4.0, 10.0];
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        for _ in 0..1000 {
+            let first = draw_in_bin(&edges, true, 1, &mut rng);
+            assert!(
+                first.fract() == 0.0 && (1.0..4.0).contains(&first),
+                "{first}"
+            );
+            let last = draw_in_bin(&edges, true, 2, &mut rng);
+            assert!(
+                last.fract() == 0.0 && (4.0..=10.0).contains(&last),
+                "{last}"
+            );
+        }
+        assert_eq!(draw_in_bin(&edges, true, 0, &mut rng), 0.0);
+    }
+
+    #[test]
+    fn single_edge_bin_is_exact() {
+        let mut rng = ChaCha8Rng::seed_from_u64(4);
+        assert_eq!(draw_in_bin(&[7.0], true, 1, &mut rng), 7.0);
+        assert_eq!(draw_in_bin(&[0.5], false, 1, &mut rng), 0.5);
+    }
+}
