@@ -49,24 +49,31 @@ pub struct PatternWindows {
     pub covered_cells: u32,
     pub windows: Windows,
     pub accepted: Vec<bool>,
+    /// Score part of each window's priority, `gap - 100 * covered cells`.
+    scores: Vec<i64>,
 }
 
 impl PatternWindows {
     /// Wraps the windows of a pattern, none accepted yet.
     pub fn new(order: u32, covered_cells: usize, windows: Windows) -> PatternWindows {
         let accepted = vec![false; windows.len()];
+        let cells = covered_cells as i64;
+        let scores = windows
+            .iter()
+            .map(|rows| gap(rows) as i64 - 100 * cells)
+            .collect();
         PatternWindows {
             order,
             covered_cells: covered_cells as u32,
             windows,
             accepted,
+            scores,
         }
     }
 
     fn priority(&self, w: u32) -> Priority {
-        let rows = self.windows.get(w as usize);
-        let score = 100 * i64::from(self.covered_cells) - gap(rows) as i64;
-        (-score, self.order, rows[0])
+        let first = self.windows.rows[w as usize * self.windows.k];
+        (self.scores[w as usize], self.order, first)
     }
 
     /// Returns the number of accepted windows.
@@ -203,12 +210,18 @@ impl Cover {
             change: CoverChange::default(),
             queue: BinaryHeap::new(),
             queued: KeySet::default(),
+            added_order: Vec::new(),
+            added_position: 0,
         };
         cascade.seed_removals();
         if let Some(added) = &added {
-            for w in 0..added.windows.len() as u32 {
-                cascade.push(window_ref(cascade.added_slot, w));
-            }
+            // The new windows are visited from a sorted list merged with
+            // the queue, which is cheaper than pushing them all on the heap.
+            let slot = cascade.added_slot;
+            cascade.added_order = (0..added.windows.len() as u32)
+                .map(|w| (added.priority(w), window_ref(slot, w)))
+                .collect();
+            cascade.added_order.sort_unstable();
         }
         cascade.run();
         let mut change = cascade.change;
@@ -258,6 +271,9 @@ struct Cascade<'a> {
     change: CoverChange,
     queue: BinaryHeap<Reverse<(Priority, WindowRef)>>,
     queued: KeySet<WindowRef>,
+    /// The added windows in priority order, and the next one to visit.
+    added_order: Vec<(Priority, WindowRef)>,
+    added_position: usize,
 }
 
 impl Cascade<'_> {
@@ -341,23 +357,61 @@ impl Cascade<'_> {
                 (None, Some(_)) => true,
                 (Some(a), Some(p)) => (p, other) > a,
             };
-            if lower {
+            if lower && !self.stays_rejected(other) {
                 self.push(other);
             }
         }
     }
 
+    /// Whether a rejected window is blocked by an accepted window of
+    /// higher priority. Such a window need not be queued: if that blocker
+    /// is evicted later in the cascade, its freed rows queue the window
+    /// again.
+    fn stays_rejected(&self, r: WindowRef) -> bool {
+        match self.priority(r) {
+            Some(priority) => !self.is_accepted(r) && self.is_blocked(r, priority),
+            None => true,
+        }
+    }
+
+    /// Whether a row of the window is owned by another window of higher
+    /// priority.
+    fn is_blocked(&self, r: WindowRef, priority: Priority) -> bool {
+        self.rows(r).iter().any(|&row| {
+            let owner = self.owner(row);
+            owner != NO_OWNER
+                && owner != r
+                && self
+                    .priority(owner)
+                    .is_some_and(|p| (p, owner) < (priority, r))
+        })
+    }
+
+    /// Returns the window of highest priority among the queue and the
+    /// added windows not visited yet.
+    fn next_window(&mut self) -> Option<(Priority, WindowRef)> {
+        let queued = self.queue.peek().map(|Reverse(x)| *x);
+        let added = self.added_order.get(self.added_position).copied();
+        match (queued, added) {
+            (Some(q), Some(a)) if a < q => {
+                self.added_position += 1;
+                Some(a)
+            }
+            (Some(_), _) => self.queue.pop().map(|Reverse(x)| x),
+            (None, Some(a)) => {
+                self.added_position += 1;
+                Some(a)
+            }
+            (None, None) => None,
+        }
+    }
+
     fn run(&mut self) {
-        while let Some(Reverse((priority, r))) = self.queue.pop() {
-            let rows: Vec<u32> = self.rows(r).to_vec();
-            let blocked = rows.iter().any(|&row| {
-                let owner = self.owner(row);
-                owner != NO_OWNER
-                    && owner != r
-                    && self
-                        .priority(owner)
-                        .is_some_and(|p| (p, owner) < (priority, r))
-            });
+        let mut rows: Vec<u32> = Vec::new();
+        while let Some((priority, r)) = self.next_window() {
+            rows.clear();
+            rows.extend_from_slice(self.rows(r));
+            let blocked = self.is_blocked(r, priority);
             let accepted = self.is_accepted(r);
             if blocked && accepted {
                 self.reject(r, &rows, priority);
@@ -377,23 +431,28 @@ impl Cascade<'_> {
         }
     }
 
+    /// Accepts a window: it takes its rows first, then the windows it
+    /// evicts give up their other rows, so that the windows queued for
+    /// those rows already see the new owner.
     fn accept(&mut self, r: WindowRef, rows: &[u32], priority: Priority) {
+        let mut evicted: Vec<WindowRef> = Vec::new();
         for &row in rows {
-            let evicted = self.owner(row);
-            if evicted != NO_OWNER && evicted != r {
-                self.set_accepted(evicted, false);
-                let evicted_rows: Vec<u32> = self.rows(evicted).to_vec();
-                for other in evicted_rows {
-                    if self.owner(other) == evicted {
-                        self.change.owner.insert(other, NO_OWNER);
-                        self.queue_row_windows(other, Some((priority, r)));
-                    }
-                }
+            let owner = self.owner(row);
+            if owner != NO_OWNER && owner != r && !evicted.contains(&owner) {
+                evicted.push(owner);
             }
+            self.change.owner.insert(row, r);
         }
         self.set_accepted(r, true);
-        for &row in rows {
-            self.change.owner.insert(row, r);
+        for window in evicted {
+            self.set_accepted(window, false);
+            let freed: Vec<u32> = self.rows(window).to_vec();
+            for row in freed {
+                if self.owner(row) == window {
+                    self.change.owner.insert(row, NO_OWNER);
+                    self.queue_row_windows(row, Some((priority, r)));
+                }
+            }
         }
     }
 

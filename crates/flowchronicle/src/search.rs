@@ -350,8 +350,8 @@ impl<'a> Miner<'a> {
                 match result {
                     Some(evaluation) if evaluation.delta < -1e-9 => {
                         tested.insert(evaluation.pattern.clone());
-                        self.accept(evaluation);
-                        self.prune();
+                        let dropped = self.accept(evaluation);
+                        self.prune(dropped);
                         progress(&self.status(iteration, mode, tested.len()));
                         return Outcome::Accepted;
                     }
@@ -512,14 +512,16 @@ impl<'a> Miner<'a> {
         Some(bits)
     }
 
-    fn accept(&mut self, evaluation: Evaluation) {
+    /// Adds an evaluated candidate to the model and returns the slots of
+    /// the patterns whose usage dropped.
+    fn accept(&mut self, evaluation: Evaluation) -> Vec<u32> {
         let slot = self.cover.next_slot();
         log::debug!(
             "accepted a {}-row pattern, {:.1} bits saved",
             evaluation.pattern.len(),
             -evaluation.delta
         );
-        self.apply_cover_change(
+        let dropped = self.apply_cover_change(
             evaluation.change,
             &evaluation.updated,
             &evaluation.covered,
@@ -533,15 +535,28 @@ impl<'a> Miner<'a> {
             data_bits: evaluation.data_bits,
         });
         self.next_order += 1;
+        dropped
     }
 
+    /// Applies a cover change with its cost updates and returns the slots
+    /// of existing patterns whose usage dropped.
     fn apply_cover_change(
         &mut self,
         change: CoverChange,
         updated: &[(u32, f64)],
         covered: &[u32],
         uncovered: &[u32],
-    ) {
+    ) -> Vec<u32> {
+        let dropped: Vec<u32> = change
+            .touched_slots()
+            .into_iter()
+            .filter(|&s| !change.removed.contains(&s))
+            .filter(|&s| {
+                self.cover
+                    .slot(s)
+                    .is_some_and(|w| self.cover.accepted_after(s, &change).len() < w.usage())
+            })
+            .collect();
         for &row in covered {
             let values = self.row_values(row);
             if let Err(error) = self.base_costs.remove_row(&values) {
@@ -568,27 +583,35 @@ impl<'a> Miner<'a> {
             }
         }
         self.cover.apply(change);
+        dropped
     }
 
-    /// Removes every pattern whose removal does not lengthen the total,
-    /// in model order, repeating while one is removed.
-    fn prune(&mut self) {
+    /// Removes, among the patterns whose usage dropped, every one whose
+    /// removal does not lengthen the total, in model order. A removal can
+    /// make other patterns lose occurrences; they are examined too.
+    fn prune(&mut self, mut dropped: Vec<u32>) {
         loop {
-            let mut removed_one = false;
-            for i in 0..self.patterns.len() {
-                let slot = self.patterns[i].slot;
-                if let Some((delta, change, updated, covered, uncovered)) = self.removal(slot) {
-                    if delta <= 0.0 {
-                        log::debug!("pruned pattern in slot {slot}, {:.1} bits saved", -delta);
-                        self.apply_cover_change(change, &updated, &covered, &uncovered);
-                        self.patterns.remove(i);
-                        removed_one = true;
-                        break;
-                    }
+            dropped.sort_unstable();
+            dropped.dedup();
+            let mut removed = None;
+            for &slot in &dropped {
+                let Some((delta, change, updated, covered, uncovered)) = self.removal(slot) else {
+                    continue;
+                };
+                if delta <= 0.0 {
+                    log::debug!("pruned pattern in slot {slot}, {:.1} bits saved", -delta);
+                    let more = self.apply_cover_change(change, &updated, &covered, &uncovered);
+                    self.patterns.retain(|p| p.slot != slot);
+                    removed = Some((slot, more));
+                    break;
                 }
             }
-            if !removed_one {
-                return;
+            match removed {
+                Some((slot, more)) => {
+                    dropped.retain(|&s| s != slot);
+                    dropped.extend(more);
+                }
+                None => return,
             }
         }
     }
