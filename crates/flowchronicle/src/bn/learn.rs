@@ -11,7 +11,7 @@
 //! two values of `T`, which are cached by variable set and shared between
 //! families.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rayon::prelude::*;
 
@@ -22,7 +22,7 @@ use super::{BnError, Structure};
 pub const DEFAULT_MAX_PARENTS: usize = 3;
 
 /// A move of the hill climber, on the edge `from -> to`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Move {
     Add { from: usize, to: usize },
     Remove { from: usize, to: usize },
@@ -47,11 +47,30 @@ pub fn learn(columns: &[&[u32]], max_parents: usize) -> Result<Structure, BnErro
         .collect();
     let tolerance = 1e-10 * (1.0 + scorer.set_term(&[]).abs());
 
+    // A move's score change depends only on the parent sets of the
+    // variables it changes, so it is cached with the versions of those
+    // parent sets and recomputed only after one of them changed.
+    let mut versions = vec![0u64; variables];
+    let mut cached: HashMap<Move, (f64, u64, u64)> = HashMap::new();
+    let key_versions = |versions: &[u64], candidate: Move| match candidate {
+        Move::Add { to, .. } | Move::Remove { to, .. } => (versions[to], 0),
+        Move::Reverse { from, to } => (versions[to], versions[from]),
+    };
+
     let mut steps = 0usize;
     loop {
         let moves = legal_moves(&parents, &active, max_parents);
+        let stale: Vec<Move> = moves
+            .iter()
+            .copied()
+            .filter(|&m| {
+                cached
+                    .get(&m)
+                    .is_none_or(|&(_, a, b)| (a, b) != key_versions(&versions, m))
+            })
+            .collect();
         let mut needed: Vec<Vec<usize>> = Vec::new();
-        for &candidate in &moves {
+        for &candidate in &stale {
             for (v, family) in changed_families(&parents, candidate) {
                 needed.push(family.clone());
                 let mut with_child = family;
@@ -61,13 +80,18 @@ pub fn learn(columns: &[&[u32]], max_parents: usize) -> Result<Structure, BnErro
             }
         }
         scorer.fill(needed);
-
-        let mut best: Option<(Move, f64)> = None;
-        for &candidate in &moves {
+        for &candidate in &stale {
             let mut delta = 0.0;
             for (v, family) in changed_families(&parents, candidate) {
                 delta += scorer.family_score(v, &family) - scorer.family_score(v, &parents[v]);
             }
+            let (a, b) = key_versions(&versions, candidate);
+            cached.insert(candidate, (delta, a, b));
+        }
+
+        let mut best: Option<(Move, f64)> = None;
+        for &candidate in &moves {
+            let delta = cached.get(&candidate).map_or(f64::NEG_INFINITY, |c| c.0);
             let threshold = best.map_or(tolerance, |(_, b)| b + tolerance);
             if delta > threshold {
                 best = Some((candidate, delta));
@@ -77,6 +101,9 @@ pub fn learn(columns: &[&[u32]], max_parents: usize) -> Result<Structure, BnErro
             break;
         };
         log::debug!("hill climbing step {steps}: {chosen:?} raises BIC by {delta:.3} bits");
+        for (v, _) in changed_families(&parents, chosen) {
+            versions[v] += 1;
+        }
         apply(&mut parents, chosen);
         steps += 1;
     }
