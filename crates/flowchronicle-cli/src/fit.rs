@@ -177,6 +177,11 @@ fn check_options(args: &Args) -> anyhow::Result<()> {
     if args.method != FitMethod::SequenceBn && args.window.is_some() {
         bail!("--window applies only to --method sequence-bn");
     }
+    if let Some(window) = args.window {
+        if !(2..=baseline::MAX_WINDOW).contains(&window) {
+            bail!(baseline::BaselineError::InvalidWindow(window));
+        }
+    }
     if args.method != FitMethod::Flowchronicle {
         let search_options = [
             ("--max-patterns", args.max_patterns.is_some()),
