@@ -1,11 +1,12 @@
-//! `flowchronicle fit`: mine the pattern set of real flows and save the
-//! model.
+//! `flowchronicle fit`: mine the pattern set of real flows, or fit one of
+//! the baselines, and save the model.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
+use flowchronicle::baseline::{self, BaselineReport};
 use flowchronicle::dataset::{Dataset, EncodeConfig, Role, Schema};
 use flowchronicle::fit::{fit, FitReport, RunInfo};
 use flowchronicle::output::check_writable;
@@ -23,6 +24,17 @@ pub struct Args {
     /// Model file to write (JSON), replaced atomically.
     #[arg(short, long, value_name = "FILE")]
     output: PathBuf,
+
+    /// Model to fit: flowchronicle (mined flow patterns), independent-bn
+    /// (one Bayesian network per flow, flows independent) or sequence-bn
+    /// (one Bayesian network over windows of consecutive flows).
+    #[arg(long, value_enum, default_value_t = FitMethod::Flowchronicle)]
+    method: FitMethod,
+
+    /// Number of consecutive flows per window of --method sequence-bn
+    /// [default: 5].
+    #[arg(long, value_name = "N")]
+    window: Option<usize>,
 
     /// Seed of every random choice, stored in the model.
     #[arg(long, default_value_t = 0)]
@@ -61,8 +73,17 @@ pub struct Args {
     max_span: Option<Duration>,
 }
 
+/// The model `fit` builds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FitMethod {
+    Flowchronicle,
+    IndependentBn,
+    SequenceBn,
+}
+
 pub fn run(args: Args) -> anyhow::Result<()> {
     let started = Instant::now();
+    check_options(&args)?;
     check_writable(&args.output)?;
     if !(args.time_resolution > 0.0 && args.time_resolution.is_finite()) {
         bail!(
@@ -94,6 +115,30 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         data.span()
     );
 
+    let info = RunInfo {
+        inputs: args
+            .input
+            .inputs
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect(),
+        seed: args.seed,
+        encoding: encoding.clone(),
+    };
+    let baseline = match args.method {
+        FitMethod::Flowchronicle => None,
+        FitMethod::IndependentBn => Some(pool.install(|| baseline::independent_bn(&data, &info))?),
+        FitMethod::SequenceBn => {
+            let window = args.window.unwrap_or(baseline::DEFAULT_WINDOW);
+            Some(pool.install(|| baseline::sequence_bn(&data, window, &info))?)
+        }
+    };
+    if let Some(report) = baseline {
+        report.model.save(&args.output)?;
+        print_baseline_summary(&report, &args.output, started.elapsed());
+        return Ok(());
+    }
+
     let resolution = encoding.time_resolution as f64 / 1e6;
     let config = SearchConfig {
         max_patterns: args.max_patterns,
@@ -103,17 +148,6 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             .map(|d| (d.as_secs_f64() / resolution).round() as u64),
         ..SearchConfig::default()
     };
-    let info = RunInfo {
-        inputs: args
-            .input
-            .inputs
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect(),
-        seed: args.seed,
-        encoding,
-    };
-
     let bar = crate::progress::spinner("mining patterns");
     let last_logged = AtomicUsize::new(0);
     let report_progress = |status: &SearchStatus| {
@@ -135,6 +169,31 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 
     report.model.save(&args.output)?;
     print_summary(&report, &args.output, started.elapsed());
+    Ok(())
+}
+
+/// Rejects options that do not apply to the chosen method.
+fn check_options(args: &Args) -> anyhow::Result<()> {
+    if args.method != FitMethod::SequenceBn && args.window.is_some() {
+        bail!("--window applies only to --method sequence-bn");
+    }
+    if let Some(window) = args.window {
+        if !(2..=baseline::MAX_WINDOW).contains(&window) {
+            bail!(baseline::BaselineError::InvalidWindow(window));
+        }
+    }
+    if args.method != FitMethod::Flowchronicle {
+        let search_options = [
+            ("--max-patterns", args.max_patterns.is_some()),
+            ("--time-limit", args.time_limit.is_some()),
+            ("--max-span", args.max_span.is_some()),
+        ];
+        for (name, given) in search_options {
+            if given {
+                bail!("{name} applies only to --method flowchronicle: the baselines run no search");
+            }
+        }
+    }
     Ok(())
 }
 
@@ -189,6 +248,33 @@ fn print_summary(report: &FitReport, output: &std::path::Path, elapsed: Duration
     log::info!(
         "rows covered by a pattern: {:.1}%",
         100.0 * report.covered_share
+    );
+    log::info!("model written to {}", output.display());
+}
+
+fn print_baseline_summary(report: &BaselineReport, output: &std::path::Path, elapsed: Duration) {
+    let model = &report.model;
+    log::info!("baseline fitted in {:.1} s", elapsed.as_secs_f64());
+    for pattern in &model.patterns {
+        log::info!(
+            "window network: {} variables ({} flows of {} features), {} edges, {} windows",
+            pattern.network.variables(),
+            pattern.rows.len(),
+            model.schema.len(),
+            pattern.network.structure().edge_count(),
+            pattern.usage
+        );
+    }
+    log::info!(
+        "flow network: {} variables, {} edges, {} flows",
+        model.base.network.variables(),
+        model.base.network.structure().edge_count(),
+        model.base.usage
+    );
+    log::info!(
+        "description length: {:.1} bits without edges, {:.1} bits with the learned networks",
+        report.initial_bits,
+        report.final_bits
     );
     log::info!("model written to {}", output.display());
 }

@@ -36,7 +36,8 @@ struct Cli {
 enum Command {
     /// Read flow records and write them as canonical bidirectional flows.
     Convert(convert::Args),
-    /// Mine flow patterns from real flows and save the model.
+    /// Mine flow patterns from real flows, or fit a baseline, and save the
+    /// model.
     Fit(fit::Args),
     /// Print the patterns of a model, most useful first.
     Patterns(patterns::Args),

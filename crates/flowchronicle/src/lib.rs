@@ -12,10 +12,12 @@
 //!   search and the greedy cover;
 //! - [`candidates`] and [`search`]: the MDL search;
 //! - [`fit`] and [`model`]: fitting and the model file;
+//! - [`baseline`]: the IndependentBN and SequenceBN baseline models;
 //! - [`eval`]: metrics of synthetic flows against real flows;
 //! - [`generate`]: synthetic flows from a fitted model;
 //! - [`output`]: atomic file output shared by every writer.
 
+pub mod baseline;
 pub mod bidir;
 pub mod bn;
 pub mod candidates;
