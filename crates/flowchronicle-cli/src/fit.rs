@@ -212,7 +212,7 @@ fn thread_pool(threads: Option<usize>) -> anyhow::Result<rayon::ThreadPool> {
 
 fn print_summary(report: &FitReport, output: &std::path::Path, elapsed: Duration) {
     if report.stop_reason == StopReason::TimeLimit {
-        log::warn!("the time limit stopped the search early; the model holds the best pattern set found so far");
+        log::warn!("the time limit stopped the search early; the model contains the best pattern set found so far");
     }
     let mut by_length: std::collections::BTreeMap<usize, usize> = Default::default();
     for p in &report.model.patterns {

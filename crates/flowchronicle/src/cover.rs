@@ -146,7 +146,7 @@ impl Cover {
         self.slots.len() as u32
     }
 
-    /// Returns the windows of a slot, if the slot holds a pattern.
+    /// Returns the windows of a slot, if the slot contains a pattern.
     pub fn slot(&self, slot: u32) -> Option<&PatternWindows> {
         self.slots.get(slot as usize).and_then(Option::as_ref)
     }
@@ -363,7 +363,7 @@ impl Cascade<'_> {
         }
     }
 
-    /// Whether a rejected window is blocked by an accepted window of
+    /// Returns whether a rejected window is blocked by an accepted window of
     /// higher priority. Such a window need not be queued: if that blocker
     /// is evicted later in the cascade, its freed rows queue the window
     /// again.
@@ -374,7 +374,7 @@ impl Cascade<'_> {
         }
     }
 
-    /// Whether a row of the window is owned by another window of higher
+    /// Returns whether a row of the window is owned by another window of higher
     /// priority.
     fn is_blocked(&self, r: WindowRef, priority: Priority) -> bool {
         self.rows(r).iter().any(|&row| {

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::flow::{Flow, FlowTable, Micros};
 
-/// How the miner treats a feature.
+/// Role of a feature in the miner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
@@ -42,7 +42,7 @@ impl std::str::FromStr for Role {
     }
 }
 
-/// Where a feature's value comes from in a [`Flow`].
+/// Source of a feature's value in a [`Flow`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Field {
@@ -167,7 +167,7 @@ pub enum Dictionary {
     Categorical { values: Vec<String> },
     /// Id 0 stands for the value 0; id `i >= 1` for the interval
     /// `[edges[i-1], edges[i])`, the last interval closed on the right.
-    /// When `edges` holds a single value, id 1 stands for exactly it.
+    /// When `edges` has a single value, id 1 stands for exactly it.
     Numeric { edges: Vec<f64>, integer: bool },
 }
 

@@ -10,7 +10,7 @@ use crate::model::{
 };
 use crate::search::{variable_table, Miner, SearchConfig, SearchStatus, StopReason};
 
-/// What the caller records about a training run besides the data.
+/// Run details recorded in the model besides the data.
 #[derive(Debug, Clone)]
 pub struct RunInfo {
     pub inputs: Vec<String>,
@@ -114,7 +114,7 @@ fn build_model(
 
     let uncovered: Vec<u32> = cover.uncovered_rows().collect();
     // With every row covered the base network is never sampled; it is then
-    // fitted on all rows so that the file still holds a valid network.
+    // fitted on all rows so that the file still contains a valid network.
     let base_rows: Vec<u32> = if uncovered.is_empty() {
         (0..data.rows() as u32).collect()
     } else {

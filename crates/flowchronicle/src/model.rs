@@ -1,6 +1,6 @@
 //! The model file: a versioned JSON document a person can read.
 //!
-//! It holds everything generation needs and everything an auditor wants to
+//! It contains everything generation needs and everything an auditor wants to
 //! see: the feature schema, each column's dictionary and bin edges, every
 //! pattern with its cells written as real values, its Bayesian network
 //! (structure and counts), its usage, the start ticks and delays of its
@@ -26,7 +26,7 @@ pub const MODEL_FORMAT: &str = "flowchronicle-model";
 /// The version of the model file layout this build reads and writes.
 pub const MODEL_VERSION: u32 = 1;
 
-/// How a model was learned.
+/// Learning method of a model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Method {
@@ -96,7 +96,7 @@ pub struct TimeAxis {
     pub span_ticks: u64,
 }
 
-/// What the training run did.
+/// Summary of the training run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainingSummary {
     pub inputs: Vec<String>,
@@ -107,7 +107,7 @@ pub struct TrainingSummary {
     pub final_bits: f64,
     pub seed: u64,
     pub tool_version: String,
-    /// Why the search stopped (`converged`, `time limit`, ...).
+    /// Reason the search stopped (`converged`, `time limit reached`, ...).
     pub stop_reason: String,
     pub encoding: EncodeConfig,
 }

@@ -68,7 +68,7 @@ impl Default for SearchConfig {
     }
 }
 
-/// What the search reports after every tested batch.
+/// Progress of the search, reported after every tested batch.
 #[derive(Debug, Clone)]
 pub struct SearchStatus {
     pub iteration: usize,
@@ -124,7 +124,7 @@ struct Evaluation {
     uncovered: Vec<u32>,
 }
 
-/// Why the search ended.
+/// Reason the search ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StopReason {
     /// No candidate lowered the description length in the final mode.

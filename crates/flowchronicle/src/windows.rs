@@ -39,7 +39,7 @@ impl Index {
         Index { postings }
     }
 
-    /// Returns the sorted rows where column `c` holds value `v`.
+    /// Returns the sorted rows where column `c` has value `v`.
     pub fn rows_with(&self, c: usize, v: u32) -> &[u32] {
         self.postings[c]
             .get(v as usize)
