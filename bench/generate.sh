@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# Measures generation: fits a model on the 10-host UGR'16 day (search cut
-# at 120 s, skipped when the model file exists), then generates one day of
-# flows to the canonical CSV with a release build and prints flows per
+# Measures generation: fits a model with `flowchronicle fit` (search cut at
+# TIME_LIMIT, skipped when the model file exists), then generates DURATION
+# of flows to the canonical CSV with a release build and prints flows per
 # second and peak memory (max RSS).
-# Usage: bench/generate.sh [MODEL] [INPUT]   (run from the repository root)
+# Usage: bench/generate.sh [MODEL] [INPUT] [DURATION] [TIME_LIMIT]
+# Run it from the repository root. The defaults are a model of the 70-host
+# UGR'16 day in /tmp, 1d and 5m. Set THREADS to pass --threads.
 set -euo pipefail
 
-model="${1:-/tmp/flowchronicle-bench-model.json}"
-input="${2:-../shared/data/ugr16/ugr16_day1_10hosts.csv.gz}"
+model="${1:-/tmp/flowchronicle-bench-model-70hosts.json}"
+input="${2:-../shared/data/ugr16/ugr16_day1_70hosts.csv.gz}"
+duration="${3:-1d}"
+time_limit="${4:-5m}"
 if [[ ! -x /usr/bin/time ]]; then
     echo "error: /usr/bin/time not found (install GNU time, e.g. apt-get install time)" >&2
     exit 1
@@ -19,15 +23,19 @@ if [[ ! -e "$model" ]]; then
         echo "error: input $input not found (expected the data folder at ../shared/data)" >&2
         exit 1
     fi
-    cargo run --release --quiet -p flowchronicle --example fit_model -- "$model" 120 "$input"
+    ./target/release/flowchronicle fit "$input" -o "$model" --time-limit "$time_limit" --seed 0
 fi
 
 output="$(mktemp --suffix=.csv)"
 report="$(mktemp)"
 trap 'rm -f "$output" "$report"' EXIT
 
+threads=()
+if [[ -n "${THREADS:-}" ]]; then
+    threads=(--threads "$THREADS")
+fi
 /usr/bin/time -v ./target/release/flowchronicle generate -m "$model" -o "$output" \
-    --duration 1d --seed 1 2>"$report"
+    --duration "$duration" --seed 1 "${threads[@]}" 2>"$report"
 
 seconds="$(awk -F': ' '/Elapsed \(wall clock\)/ {
     n = split($2, t, ":"); s = 0
@@ -38,6 +46,7 @@ flows="$(($(wc -l <"$output") - 1))"
 
 grep -E "^\[|INFO|wrote" "$report" || true
 echo "model:        $model"
+echo "duration:     $duration"
 echo "flows out:    $flows"
 echo "wall time:    ${seconds} s"
 awk -v f="$flows" -v s="$seconds" 'BEGIN { printf "flows/s:      %.0f\n", f / s }'

@@ -8,8 +8,7 @@
 //! the training run.
 
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::{BufReader, Write};
+use std::io::{Read, Write};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -165,34 +164,53 @@ impl Model {
     /// Loads a model file, checking its format and version.
     pub fn load(path: &Path) -> Result<Model, ModelError> {
         let name = path.display().to_string();
-        let open = |source| ModelError::Open {
+        let bytes = std::fs::read(path).map_err(|source| ModelError::Open {
             path: name.clone(),
             source,
-        };
+        })?;
+        Model::from_slice(&bytes, &name)
+    }
+
+    /// Reads a model from a reader, with the same checks as [`Model::load`].
+    /// `name` identifies the source in error messages.
+    pub fn from_reader(mut reader: impl Read, name: &str) -> Result<Model, ModelError> {
+        let mut bytes = Vec::new();
+        reader
+            .read_to_end(&mut bytes)
+            .map_err(|source| ModelError::Open {
+                path: name.to_string(),
+                source,
+            })?;
+        Model::from_slice(&bytes, name)
+    }
+
+    /// Parses a model from the bytes of a model file, with the same checks
+    /// as [`Model::load`]. `name` identifies the source in error messages.
+    pub fn from_slice(bytes: &[u8], name: &str) -> Result<Model, ModelError> {
         let parse = |source| ModelError::Parse {
-            path: name.clone(),
+            path: name.to_string(),
             source,
         };
-        let header: Header =
-            serde_json::from_reader(BufReader::new(File::open(path).map_err(open)?))
-                .map_err(parse)?;
+        let header: Header = serde_json::from_slice(bytes).map_err(parse)?;
         let found = header.format.unwrap_or_default();
         if found != MODEL_FORMAT {
-            return Err(ModelError::Foreign { path: name, found });
+            return Err(ModelError::Foreign {
+                path: name.to_string(),
+                found,
+            });
         }
         match header.version {
             Some(MODEL_VERSION) => {}
             other => {
                 return Err(ModelError::Version {
-                    path: name,
+                    path: name.to_string(),
                     found: other.unwrap_or(0),
                 })
             }
         }
-        let model: Model = serde_json::from_reader(BufReader::new(File::open(path).map_err(open)?))
-            .map_err(parse)?;
+        let model: Model = serde_json::from_slice(bytes).map_err(parse)?;
         model.check().map_err(|message| ModelError::Invalid {
-            path: name.clone(),
+            path: name.to_string(),
             message,
         })?;
         Ok(model)
@@ -318,5 +336,58 @@ pub fn time_axis(data: &Dataset) -> TimeAxis {
         start_micros: data.start,
         resolution_micros: data.resolution,
         span_ticks: data.span(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn from_slice_rejects_other_format() {
+        let error = Model::from_slice(br#"{"format": "other", "version": 1}"#, "m.json")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("m.json is not a flowchronicle model"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn from_slice_rejects_other_version() {
+        let text = format!(
+            r#"{{"format": "{MODEL_FORMAT}", "version": {}}}"#,
+            MODEL_VERSION + 1
+        );
+        let error = Model::from_slice(text.as_bytes(), "m.json")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("refit the model"), "{error}");
+    }
+
+    #[test]
+    fn from_slice_rejects_invalid_json() {
+        let error = Model::from_slice(b"{\"format\": ", "m.json")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("m.json is not a valid model file"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn from_reader_reports_read_error() {
+        struct Failing;
+        impl Read for Failing {
+            fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+                Err(std::io::Error::other("disk gone"))
+            }
+        }
+        let error = Model::from_reader(Failing, "m.json")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("disk gone"), "{error}");
     }
 }

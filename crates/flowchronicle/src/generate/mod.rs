@@ -337,25 +337,49 @@ impl Generator {
                 }
             }
         }
-        rows.sort_by_key(|(flow, _)| flow.ts);
-        rows
+        sort_by_time(rows)
     }
 }
 
+/// Sorts rows by time, keeping the order of equal times. A row is large,
+/// so the sort orders `(time, position)` keys and moves each row once.
+fn sort_by_time(rows: Vec<Row>) -> Vec<Row> {
+    let mut keys: Vec<(Micros, usize)> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, (flow, _))| (flow.ts, i))
+        .collect();
+    // Keys are unique, so the unstable sort gives the stable order.
+    keys.sort_unstable();
+    let mut slots: Vec<Option<Row>> = rows.into_iter().map(Some).collect();
+    keys.iter().filter_map(|&(_, i)| slots[i].take()).collect()
+}
+
 /// Returns the rows before `chunk_end` from `held` and `rows`, in time
-/// order, and keeps the later ones in `held`. Equal times keep held rows
-/// first, then chunk order, so the result is deterministic.
+/// order, and keeps the later ones in `held`. Both inputs are sorted by
+/// time and are merged with held rows first on equal times, which is the
+/// stable sort of held rows followed by chunk rows, so `held` stays sorted
+/// and the result is deterministic.
 fn release(held: &mut Vec<Row>, rows: Vec<Row>, chunk_end: Micros) -> Vec<Row> {
     let mut ready = Vec::with_capacity(rows.len());
     let mut later = Vec::new();
-    for row in held.drain(..).chain(rows) {
+    let mut old = std::mem::take(held).into_iter().peekable();
+    let mut new = rows.into_iter().peekable();
+    loop {
+        let take_old = match (old.peek(), new.peek()) {
+            (Some(a), Some(b)) => a.0.ts <= b.0.ts,
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => break,
+        };
+        let row = if take_old { old.next() } else { new.next() };
+        let Some(row) = row else { break };
         if row.0.ts < chunk_end {
             ready.push(row);
         } else {
             later.push(row);
         }
     }
-    ready.sort_by_key(|(flow, _)| flow.ts);
     *held = later;
     ready
 }
