@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 use flowchronicle::flow::{format_timestamp, parse_timestamp, Micros};
-use flowchronicle::generate::{EndCondition, GenerateConfig, Generator, Timing};
+use flowchronicle::generate::{EndCondition, GenerateConfig, Generator, Timing, WithinBin};
 use flowchronicle::io::{flow_writer, OutputFormat, WriteError};
 use flowchronicle::model::Model;
 use flowchronicle::output::{check_writable, write_atomically};
@@ -62,6 +62,24 @@ pub struct Args {
     /// replay (the training period's density, shifted to the start).
     #[arg(long, value_name = "MODE", default_value = "profile", value_parser = parse_timing)]
     timing: Timing,
+
+    /// How counters and durations are drawn inside the bin the model
+    /// samples: uniform over the bin, or training (following the training
+    /// values inside the bin, which matches their distribution more
+    /// closely but makes bytes per packet and the correlation between
+    /// counters less faithful).
+    #[arg(long, value_name = "MODE", default_value = "uniform", value_parser = parse_within_bin)]
+    within_bin: WithinBin,
+}
+
+fn parse_within_bin(text: &str) -> Result<WithinBin, String> {
+    match text {
+        "uniform" => Ok(WithinBin::Uniform),
+        "training" => Ok(WithinBin::Training),
+        other => Err(format!(
+            "unknown mode {other:?} (expected uniform or training)"
+        )),
+    }
 }
 
 fn parse_timing(text: &str) -> Result<Timing, String> {
@@ -133,6 +151,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         seed: args.seed,
         timing: args.timing,
         with_pattern_ids: args.pattern_ids,
+        within_bin: args.within_bin,
     };
     let generator = Generator::new(&model, &config)?;
     let pool = rayon::ThreadPoolBuilder::new()

@@ -168,7 +168,16 @@ pub enum Dictionary {
     /// Id 0 stands for the value 0; id `i >= 1` for the interval
     /// `[edges[i-1], edges[i])`, the last interval closed on the right.
     /// When `edges` has a single value, id 1 stands for exactly it.
-    Numeric { edges: Vec<f64>, integer: bool },
+    Numeric {
+        edges: Vec<f64>,
+        integer: bool,
+        /// For each non-zero bin (id `i` at position `i - 1`), the training
+        /// values inside it at the quantiles 0, 1/16, ..., 1, so that
+        /// generation can follow the distribution inside the bin. Empty
+        /// when unknown, and then values are drawn uniformly in the bin.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        quantiles: Vec<Vec<f64>>,
+    },
 }
 
 impl Dictionary {
@@ -478,10 +487,45 @@ fn encode_numeric(
         values.push(value);
     }
     let edges = quantile_edges(&values, bins);
-    let column = values.iter().map(|&v| bin_of(&edges, v)).collect();
+    let column: Vec<u32> = values.iter().map(|&v| bin_of(&edges, v)).collect();
     let integer = feature.field.is_integer()
         || values.iter().all(|v| v.fract() == 0.0) && !matches!(feature.field, Field::Duration);
-    Ok((Dictionary::Numeric { edges, integer }, column))
+    let quantiles = bin_quantiles(&values, &column, nonzero_bin_count(&edges));
+    Ok((
+        Dictionary::Numeric {
+            edges,
+            integer,
+            quantiles,
+        },
+        column,
+    ))
+}
+
+/// Number of intervals between the stored quantiles of a bin.
+pub const BIN_QUANTILE_STEPS: usize = 16;
+
+/// Returns, for bins `1..=bins`, the values at the quantiles
+/// `0, 1/16, ..., 1` of the training values inside each bin.
+fn bin_quantiles(values: &[f64], ids: &[u32], bins: usize) -> Vec<Vec<f64>> {
+    let mut members: Vec<Vec<f64>> = vec![Vec::new(); bins];
+    for (&value, &id) in values.iter().zip(ids) {
+        if id > 0 {
+            members[id as usize - 1].push(value);
+        }
+    }
+    members
+        .into_iter()
+        .map(|mut inside| {
+            if inside.is_empty() {
+                return Vec::new();
+            }
+            inside.sort_by(f64::total_cmp);
+            let last = inside.len() - 1;
+            (0..=BIN_QUANTILE_STEPS)
+                .map(|i| inside[(i * last + BIN_QUANTILE_STEPS / 2) / BIN_QUANTILE_STEPS])
+                .collect()
+        })
+        .collect()
 }
 
 fn ephemeral_range(flows: &[&Flow]) -> Option<(u16, u16)> {
@@ -535,6 +579,18 @@ mod tests {
     }
 
     #[test]
+    fn bin_quantiles_follow_values() {
+        // One bin holding 1..=17: the 17 quantile positions 0, 1/16, ...,
+        // 1 of 17 sorted values are the values themselves.
+        let values: Vec<f64> = (1..=17).map(f64::from).collect();
+        let ids = vec![1u32; 17];
+        let quantiles = bin_quantiles(&values, &ids, 1);
+        assert_eq!(quantiles, vec![values.clone()]);
+        // A bin with no member has no quantiles.
+        assert_eq!(bin_quantiles(&values, &ids, 2)[1], Vec::<f64>::new());
+    }
+
+    #[test]
     fn single_nonzero_value_gets_one_bin() {
         let edges = quantile_edges(&[0.0, 7.0, 7.0], 40);
         assert_eq!(edges, vec![7.0]);
@@ -543,6 +599,7 @@ mod tests {
         let dict = Dictionary::Numeric {
             edges,
             integer: true,
+            quantiles: Vec::new(),
         };
         assert_eq!(dict.cardinality(), 2);
         assert_eq!(dict.label(1), "7");

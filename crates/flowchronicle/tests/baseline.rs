@@ -88,6 +88,7 @@ fn generate(model: &Model, duration: i64, seed: u64) -> Vec<(Flow, usize)> {
         seed,
         timing: Timing::Profile,
         with_pattern_ids: true,
+        within_bin: Default::default(),
     };
     let generator = Generator::new(model, &config).unwrap();
     let mut out = Vec::new();

@@ -45,6 +45,7 @@ fn config(seed: u64, duration: i64) -> GenerateConfig {
         seed,
         timing: Timing::Profile,
         with_pattern_ids: true,
+        within_bin: Default::default(),
     }
 }
 

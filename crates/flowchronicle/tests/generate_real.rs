@@ -114,6 +114,7 @@ fn ugr16_generated_day_matches_training() {
         seed: 3,
         timing: Timing::Profile,
         with_pattern_ids: false,
+        within_bin: Default::default(),
     };
     let generator = Generator::new(&model, &config).unwrap();
     let mut generated = Vec::new();

@@ -75,6 +75,19 @@ pub struct GenerateConfig {
     /// Adds a [`PATTERN_ID_COLUMN`] extra column: 0 for the base network,
     /// otherwise the pattern's id in the model.
     pub with_pattern_ids: bool,
+    /// How numeric values are drawn inside their bin.
+    pub within_bin: WithinBin,
+}
+
+/// How a numeric value is drawn inside the bin its network sampled.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum WithinBin {
+    /// Uniformly over the bin's interval (whole numbers for counters).
+    #[default]
+    Uniform,
+    /// Following the training values inside the bin, through the quantiles
+    /// stored in the model; uniform for models without them.
+    Training,
 }
 
 /// Errors of generation.
@@ -197,8 +210,13 @@ impl Generator {
         {
             return Err(GenerateError::NoFlows);
         }
-        let decoder = Decoder::new(&model.schema, &model.dictionaries, model.src_port_range)
-            .map_err(invalid)?;
+        let decoder = Decoder::new(
+            &model.schema,
+            &model.dictionaries,
+            model.src_port_range,
+            config.within_bin == WithinBin::Training,
+        )
+        .map_err(invalid)?;
         Ok(Generator {
             sources,
             decoder,

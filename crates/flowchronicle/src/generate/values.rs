@@ -114,6 +114,7 @@ enum ColumnDecoder {
     Number {
         edges: Vec<f64>,
         integer: bool,
+        quantiles: Vec<Vec<f64>>,
         field: Field,
     },
     /// A categorical extra column at this position of `Flow::extra`.
@@ -123,6 +124,7 @@ enum ColumnDecoder {
         index: usize,
         edges: Vec<f64>,
         integer: bool,
+        quantiles: Vec<Vec<f64>>,
     },
 }
 
@@ -146,22 +148,46 @@ impl Decoder {
         schema: &Schema,
         dictionaries: &[Dictionary],
         src_ports: Option<(u16, u16)>,
+        use_quantiles: bool,
     ) -> Result<Decoder, String> {
+        let pick = |quantiles: &Vec<Vec<f64>>| {
+            if use_quantiles {
+                quantiles.clone()
+            } else {
+                Vec::new()
+            }
+        };
         let mut columns = Vec::with_capacity(schema.len());
         let mut extra_columns = Vec::new();
         for (feature, dictionary) in schema.features.iter().zip(dictionaries) {
             let decoder = match (dictionary, &feature.field) {
-                (Dictionary::Numeric { edges, integer }, Field::Extra(name)) => {
+                (
+                    Dictionary::Numeric {
+                        edges,
+                        integer,
+                        quantiles,
+                    },
+                    Field::Extra(name),
+                ) => {
                     extra_columns.push(name.clone());
                     ColumnDecoder::ExtraNumber {
                         index: extra_columns.len() - 1,
                         edges: edges.clone(),
                         integer: *integer,
+                        quantiles: pick(quantiles),
                     }
                 }
-                (Dictionary::Numeric { edges, integer }, field) => ColumnDecoder::Number {
+                (
+                    Dictionary::Numeric {
+                        edges,
+                        integer,
+                        quantiles,
+                    },
+                    field,
+                ) => ColumnDecoder::Number {
                     edges: edges.clone(),
                     integer: *integer,
+                    quantiles: pick(quantiles),
                     field: field.clone(),
                 },
                 (Dictionary::Categorical { values }, field) => match field {
@@ -240,9 +266,10 @@ impl Decoder {
                 ColumnDecoder::Number {
                     edges,
                     integer,
+                    quantiles,
                     field,
                 } => {
-                    let value = draw_in_bin(edges, *integer, id, rng);
+                    let value = draw_value(edges, *integer, quantiles, id, rng);
                     match field {
                         Field::FwdPackets => flow.fwd_packets = value as u64,
                         Field::BwdPackets => flow.bwd_packets = value as u64,
@@ -259,8 +286,9 @@ impl Decoder {
                     index,
                     edges,
                     integer,
+                    quantiles,
                 } => {
-                    let value = draw_in_bin(edges, *integer, id, rng);
+                    let value = draw_value(edges, *integer, quantiles, id, rng);
                     flow.extra[*index] = Some(if *integer {
                         format!("{}", value as i64)
                     } else {
@@ -283,13 +311,40 @@ fn parse_hosts(column: &str, values: &[String]) -> Result<Vec<Host>, String> {
         .collect()
 }
 
+/// Draws a value inside numeric bin `id`, following the training values'
+/// quantiles inside the bin when the model has them (linear between
+/// consecutive quantiles, rounded for integer columns), and uniformly in
+/// the bin otherwise ([`draw_in_bin`]).
+pub fn draw_value(
+    edges: &[f64],
+    integer: bool,
+    quantiles: &[Vec<f64>],
+    id: u32,
+    rng: &mut impl Rng,
+) -> f64 {
+    let points = match (id as usize).checked_sub(1).and_then(|b| quantiles.get(b)) {
+        Some(points) if points.len() >= 2 => points,
+        _ => return draw_in_bin(edges, integer, id, rng),
+    };
+    let position = rng.random::<f64>() * (points.len() - 1) as f64;
+    let i = (position as usize).min(points.len() - 2);
+    let fraction = position - i as f64;
+    let value = points[i] + (points[i + 1] - points[i]) * fraction;
+    if integer {
+        value.round()
+    } else {
+        value
+    }
+}
+
 /// Draws a value inside numeric bin `id`: 0 for the zero bin, otherwise
 /// uniform in the bin's interval, and for integer columns a uniform whole
 /// number among those the interval contains. Only the last bin includes
 /// its upper edge.
 ///
 /// NOTE: each counter is drawn on its own, so a row whose packet and byte
-/// bins are both wide can come out with fewer bytes than packets.
+/// bins are both wide can come out with fewer bytes than packets; the
+/// quantile draw of [`draw_value`] narrows but does not remove this.
 pub fn draw_in_bin(edges: &[f64], integer: bool, id: u32, rng: &mut impl Rng) -> f64 {
     let Some((lo, hi)) = bin_interval(edges, id) else {
         return 0.0;
@@ -319,6 +374,25 @@ mod tests {
     use super::*;
     use rand::SeedableRng;
     use rand_chacha::ChaCha8Rng;
+
+    #[test]
+    fn quantile_draw_stays_between_points() {
+        // Bin 1 spans [1, 1000] but its training values sit in 1..=3, so
+        // every draw must land in [1, 3] and be whole.
+        let edges = [1.0, 1000.0];
+        let quantiles = vec![vec![1.0, 1.0, 2.0, 3.0, 3.0]];
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+        for _ in 0..1000 {
+            let v = draw_value(&edges, true, &quantiles, 1, &mut rng);
+            assert!((1.0..=3.0).contains(&v), "{v}");
+            assert_eq!(v.fract(), 0.0);
+        }
+        // Without quantiles the draw spans the whole bin.
+        let wide = (0..1000)
+            .map(|_| draw_value(&edges, true, &[], 1, &mut rng))
+            .fold(0.0, f64::max);
+        assert!(wide > 3.0);
+    }
 
     #[test]
     fn integer_bin_draws_integers() {
