@@ -769,3 +769,54 @@ pub fn fold_constants(
     }
     folded.normalized()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::windows::tests::toy;
+    use crate::windows::Windows;
+
+    #[test]
+    fn window_data_bits_by_hand() {
+        // Five rows, one tick apart: T = 4, so a start tick costs log2 5.
+        // Windows [0, 3] and [1, 4]: each has one delay of 3 ticks, costing
+        // L_N(4) = log2 2.865064 + 2 + 1 = 4.518567. L_N(usage 2) =
+        // 2.518567. With the empty network the variables are the SET cell
+        // (values 1, 2) and the free dst_ip of row 2 (values 7, 8); each
+        // has counts [1, 1] over an alphabet of 2, a KT cost of
+        // log2(1) + log2(2) - 2 log2(0.5) = 3 bits.
+        // Total: 2 * 2.321928 + 2 * 4.518567 + 2.518567 + 6 = 22.199557.
+        let data = toy(&[[1, 9, 53], [2, 9, 53], [3, 5, 80], [1, 7, 443], [2, 8, 443]]);
+        let miner = Miner::new(&data, SearchConfig::default()).unwrap();
+        let pattern = Pattern {
+            rows: vec![
+                vec![Cell::Set(0), Cell::Fix(9), Cell::Fix(53)],
+                vec![Cell::Use(0), Cell::Free, Cell::Fix(443)],
+            ],
+        };
+        let windows = Windows {
+            k: 2,
+            rows: vec![0, 3, 1, 4],
+        };
+        let structure = Structure::empty(2, 3);
+        let bits = miner
+            .windows_data_bits(&pattern, &windows, &[0, 1], &structure)
+            .unwrap();
+        assert!((bits - 22.199557).abs() < 1e-5, "{bits}");
+    }
+
+    #[test]
+    fn total_bits_of_empty_model() {
+        // With no pattern: L_N(1) + base structure + every row's time
+        // (5 rows at log2 5) + the base network's KT cost, all non-negative.
+        let data = toy(&[[1, 9, 53], [2, 9, 53], [3, 5, 80], [1, 7, 443], [2, 8, 443]]);
+        let miner = Miner::new(&data, SearchConfig::default()).unwrap();
+        let time_bits = 5.0 * 5f64.log2();
+        let expected = universal_integer_bits(1)
+            + miner.base_structure().structure_bits()
+            + time_bits
+            + miner.base_costs.total_bits();
+        assert!((miner.total_bits() - expected).abs() < 1e-9);
+        assert!(miner.base_costs.total_bits() > 0.0);
+    }
+}
