@@ -20,11 +20,7 @@ use std::collections::BTreeMap;
 use crate::bn::{self, data_bits, BayesNet, BnError, Structure};
 use crate::dataset::Dataset;
 use crate::fit::RunInfo;
-use crate::flow::format_timestamp;
-use crate::model::{
-    time_axis, variable_names, BaseEntry, Method, Model, PatternEntry, TrainingSummary,
-    MODEL_FORMAT, MODEL_VERSION,
-};
+use crate::model::{variable_names, BaseEntry, Method, Model, PatternEntry};
 use crate::pattern::{Cell, Pattern};
 
 /// Default SequenceBN window: five consecutive flows, the length the
@@ -217,28 +213,14 @@ fn assemble(
     initial_bits: f64,
     final_bits: f64,
 ) -> Model {
-    let last = data.start + data.span() as i64 * data.resolution;
-    Model {
-        format: MODEL_FORMAT.to_string(),
-        version: MODEL_VERSION,
+    let bits = (initial_bits, final_bits);
+    crate::fit::assemble_model(
+        data,
+        info,
         method,
-        schema: data.schema.clone(),
-        dictionaries: data.dictionaries.clone(),
-        time: time_axis(data),
-        src_port_range: data.src_port_range,
         patterns,
         base,
-        training: TrainingSummary {
-            inputs: info.inputs.clone(),
-            rows: data.rows() as u64,
-            first_flow: format_timestamp(data.start),
-            last_flow: format_timestamp(last),
-            initial_bits,
-            final_bits,
-            seed: info.seed,
-            tool_version: env!("CARGO_PKG_VERSION").to_string(),
-            stop_reason: BASELINE_STOP_REASON.to_string(),
-            encoding: info.encoding.clone(),
-        },
-    }
+        bits,
+        BASELINE_STOP_REASON,
+    )
 }

@@ -132,11 +132,35 @@ fn build_model(
         start_ticks: uncovered.iter().map(|&r| data.ticks[r as usize]).collect(),
     };
 
+    let bits = (initial_bits, final_bits);
+    Ok(assemble_model(
+        data,
+        info,
+        Method::Flowchronicle,
+        patterns,
+        base,
+        bits,
+        stop_reason.describe(),
+    ))
+}
+
+/// Puts a model together: the data's schema, dictionaries and time axis,
+/// the patterns and base network, and the training summary with the
+/// initial and final description lengths `bits`.
+pub(crate) fn assemble_model(
+    data: &Dataset,
+    info: &RunInfo,
+    method: Method,
+    patterns: Vec<PatternEntry>,
+    base: BaseEntry,
+    bits: (f64, f64),
+    stop_reason: &str,
+) -> Model {
     let last = data.start + data.span() as i64 * data.resolution;
-    Ok(Model {
+    Model {
         format: MODEL_FORMAT.to_string(),
         version: MODEL_VERSION,
-        method: Method::Flowchronicle,
+        method,
         schema: data.schema.clone(),
         dictionaries: data.dictionaries.clone(),
         time: time_axis(data),
@@ -148,12 +172,12 @@ fn build_model(
             rows: data.rows() as u64,
             first_flow: format_timestamp(data.start),
             last_flow: format_timestamp(last),
-            initial_bits,
-            final_bits,
+            initial_bits: bits.0,
+            final_bits: bits.1,
             seed: info.seed,
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
-            stop_reason: stop_reason.describe().to_string(),
+            stop_reason: stop_reason.to_string(),
             encoding: info.encoding.clone(),
         },
-    })
+    }
 }
