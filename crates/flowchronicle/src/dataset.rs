@@ -330,6 +330,54 @@ pub struct Dataset {
     /// Smallest and largest initiator port seen among ports of 1024 and
     /// above (all ports when none is that high); `None` for no flows.
     pub src_port_range: Option<(u16, u16)>,
+    /// Range of bytes per packet seen in each direction.
+    pub packet_sizes: PacketSizes,
+}
+
+/// Range of bytes per packet in training, per direction, over flows with
+/// at least one packet in that direction: from the 0.5th to the 99.5th
+/// percentile, so that a few malformed records do not widen it; `None`
+/// when no flow has a packet in that direction. Generation keeps drawn
+/// byte counts inside this range.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct PacketSizes {
+    pub forward: Option<(f64, f64)>,
+    pub backward: Option<(f64, f64)>,
+}
+
+/// Share of packet sizes left out at each end of [`PacketSizes`].
+const PACKET_SIZE_TAIL: f64 = 0.005;
+
+impl PacketSizes {
+    /// Measures the ranges over a list of flows.
+    pub fn measure<'a>(flows: impl IntoIterator<Item = &'a Flow>) -> PacketSizes {
+        let mut forward = Vec::new();
+        let mut backward = Vec::new();
+        for flow in flows {
+            if flow.fwd_packets > 0 {
+                forward.push(flow.fwd_bytes as f64 / flow.fwd_packets as f64);
+            }
+            if flow.bwd_packets > 0 {
+                backward.push(flow.bwd_bytes as f64 / flow.bwd_packets as f64);
+            }
+        }
+        PacketSizes {
+            forward: central_range(&mut forward),
+            backward: central_range(&mut backward),
+        }
+    }
+}
+
+/// Returns the values at the [`PACKET_SIZE_TAIL`] and
+/// `1 - PACKET_SIZE_TAIL` quantiles, or `None` for no value.
+fn central_range(values: &mut [f64]) -> Option<(f64, f64)> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    let last = values.len() - 1;
+    let at = |q: f64| values[((last as f64) * q).round() as usize];
+    Some((at(PACKET_SIZE_TAIL), at(1.0 - PACKET_SIZE_TAIL)))
 }
 
 impl Dataset {
@@ -388,6 +436,7 @@ impl Dataset {
             start,
             resolution: config.time_resolution,
             src_port_range: ephemeral_range(&flows),
+            packet_sizes: PacketSizes::measure(flows.iter().copied()),
         })
     }
 

@@ -165,6 +165,7 @@ pub(crate) fn assemble_model(
         dictionaries: data.dictionaries.clone(),
         time: time_axis(data),
         src_port_range: data.src_port_range,
+        packet_sizes: data.packet_sizes,
         patterns,
         base,
         training: TrainingSummary {

@@ -14,7 +14,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::bn::BayesNet;
-use crate::dataset::{Dataset, Dictionary, EncodeConfig, Schema};
+use crate::dataset::{Dataset, Dictionary, EncodeConfig, PacketSizes, Schema};
 use crate::flow::{format_timestamp, Micros};
 use crate::output::{write_atomically, OutputError};
 use crate::pattern::{Cell, Pattern};
@@ -122,6 +122,10 @@ pub struct Model {
     pub time: TimeAxis,
     /// Smallest and largest ephemeral initiator port seen in training.
     pub src_port_range: Option<(u16, u16)>,
+    /// Range of bytes per packet seen in training, per direction; absent
+    /// in older files, which then put no bound on drawn byte counts.
+    #[serde(default)]
+    pub packet_sizes: PacketSizes,
     pub patterns: Vec<PatternEntry>,
     pub base: BaseEntry,
     pub training: TrainingSummary,

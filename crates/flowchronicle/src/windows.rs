@@ -252,6 +252,7 @@ pub(crate) mod tests {
             start: 0,
             resolution: 10_000,
             src_port_range: None,
+            packet_sizes: Default::default(),
         }
     }
 

@@ -214,6 +214,7 @@ impl Generator {
             &model.schema,
             &model.dictionaries,
             model.src_port_range,
+            model.packet_sizes,
             config.within_bin == WithinBin::Training,
         )
         .map_err(invalid)?;

@@ -3,7 +3,7 @@
 use rand::Rng;
 
 use crate::bn::BayesNet;
-use crate::dataset::{bin_interval, Dictionary, Field, Schema};
+use crate::dataset::{bin_interval, Dictionary, Field, PacketSizes, Schema};
 use crate::flow::{Flow, Host, Micros};
 use crate::pattern::{Cell, Pattern};
 
@@ -135,6 +135,7 @@ pub struct Decoder {
     /// Names of the extra columns, in `Flow::extra` order.
     pub extra_columns: Vec<String>,
     src_ports: (u16, u16),
+    packet_sizes: PacketSizes,
 }
 
 /// Initiator ports drawn when the model stores no range: the IANA
@@ -148,6 +149,7 @@ impl Decoder {
         schema: &Schema,
         dictionaries: &[Dictionary],
         src_ports: Option<(u16, u16)>,
+        packet_sizes: PacketSizes,
         use_quantiles: bool,
     ) -> Result<Decoder, String> {
         let pick = |quantiles: &Vec<Vec<f64>>| {
@@ -228,6 +230,7 @@ impl Decoder {
             columns,
             extra_columns,
             src_ports,
+            packet_sizes,
         })
     }
 
@@ -252,6 +255,7 @@ impl Decoder {
             extra: vec![None; extra_slots],
         };
         let mut has_proto = false;
+        let mut byte_bins: [Option<(&[f64], u32, bool)>; 2] = [None, None];
         for (decoder, &id) in self.columns.iter().zip(ids) {
             let i = id as usize;
             match decoder {
@@ -273,8 +277,14 @@ impl Decoder {
                     match field {
                         Field::FwdPackets => flow.fwd_packets = value as u64,
                         Field::BwdPackets => flow.bwd_packets = value as u64,
-                        Field::FwdBytes => flow.fwd_bytes = value as u64,
-                        Field::BwdBytes => flow.bwd_bytes = value as u64,
+                        Field::FwdBytes => {
+                            flow.fwd_bytes = value as u64;
+                            byte_bins[0] = Some((edges, id, *integer));
+                        }
+                        Field::BwdBytes => {
+                            flow.bwd_bytes = value as u64;
+                            byte_bins[1] = Some((edges, id, *integer));
+                        }
                         Field::Duration => flow.duration = value,
                         _ => {}
                     }
@@ -300,8 +310,75 @@ impl Decoder {
         if !has_proto {
             flow.proto = "TCP".to_string();
         }
+        if let Some((edges, id, integer)) = byte_bins[0] {
+            let range = self.packet_sizes.forward;
+            flow.fwd_bytes = fit_packet_sizes(
+                flow.fwd_bytes,
+                flow.fwd_packets,
+                range,
+                edges,
+                id,
+                integer,
+                rng,
+            );
+        }
+        if let Some((edges, id, integer)) = byte_bins[1] {
+            let range = self.packet_sizes.backward;
+            flow.bwd_bytes = fit_packet_sizes(
+                flow.bwd_bytes,
+                flow.bwd_packets,
+                range,
+                edges,
+                id,
+                integer,
+                rng,
+            );
+        }
         flow
     }
+}
+
+/// Keeps a drawn byte count within the training range of bytes per packet:
+/// when `bytes / packets` falls outside `[lo, hi]`, the count is drawn
+/// again uniformly inside the part of its bin that respects the range, or,
+/// when no part of the bin does, set to the nearest bound of the range.
+/// Counters are drawn per column, so without this a wide bytes bin beside
+/// a small packet count gives impossible packet sizes.
+fn fit_packet_sizes(
+    bytes: u64,
+    packets: u64,
+    range: Option<(f64, f64)>,
+    edges: &[f64],
+    id: u32,
+    integer: bool,
+    rng: &mut impl Rng,
+) -> u64 {
+    let Some((lo, hi)) = range else {
+        return bytes;
+    };
+    if packets == 0 {
+        return bytes;
+    }
+    let (min, max) = (lo * packets as f64, hi * packets as f64);
+    let value = bytes as f64;
+    if value >= min && value <= max {
+        return bytes;
+    }
+    let (bin_lo, bin_hi) = bin_interval(edges, id).unwrap_or((0.0, 0.0));
+    let (from, to) = (bin_lo.max(min), bin_hi.min(max));
+    let drawn = if from <= to {
+        if to > from {
+            rng.random_range(from..=to)
+        } else {
+            from
+        }
+    } else if value < min {
+        min
+    } else {
+        max
+    };
+    let drawn = if integer { drawn.round() } else { drawn };
+    drawn.clamp(min.ceil(), max.floor().max(min.ceil())) as u64
 }
 
 fn parse_hosts(column: &str, values: &[String]) -> Result<Vec<Host>, String> {
@@ -374,6 +451,40 @@ mod tests {
     use super::*;
     use rand::SeedableRng;
     use rand_chacha::ChaCha8Rng;
+
+    #[test]
+    fn byte_counts_respect_packet_sizes() {
+        // Training packets carry 40 to 1500 bytes. Bin 1 of the bytes
+        // column spans [100, 100000]. With 2 packets the allowed bytes are
+        // [80, 3000], so a draw of 50000 is redrawn inside [100, 3000].
+        let edges = [100.0, 100000.0];
+        let range = Some((40.0, 1500.0));
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+        for _ in 0..200 {
+            let bytes = fit_packet_sizes(50000, 2, range, &edges, 1, true, &mut rng);
+            assert!((100..=3000).contains(&bytes), "{bytes}");
+        }
+        // A count already inside the range is kept.
+        assert_eq!(
+            fit_packet_sizes(900, 2, range, &edges, 1, true, &mut rng),
+            900
+        );
+        // A bin entirely above the range gives the range's upper bound.
+        let high = [10000.0, 20000.0];
+        assert_eq!(
+            fit_packet_sizes(15000, 2, range, &high, 1, true, &mut rng),
+            3000
+        );
+        // No range, or no packet: unchanged.
+        assert_eq!(
+            fit_packet_sizes(50000, 2, None, &edges, 1, true, &mut rng),
+            50000
+        );
+        assert_eq!(
+            fit_packet_sizes(50000, 0, range, &edges, 1, true, &mut rng),
+            50000
+        );
+    }
 
     #[test]
     fn quantile_draw_stays_between_points() {
