@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Context;
-use flowchronicle::io::{write_flows, OutputFormat};
+use flowchronicle::io::{write_flows, OutputFormat, WriteError};
 use flowchronicle::output::check_writable;
 
 use crate::input_args::InputArgs;
@@ -33,7 +33,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let spinner = crate::progress::spinner("writing flows");
     let written = write_flows(&args.output, args.to, &table);
     spinner.finish_and_clear();
-    written.with_context(|| format!("failed to write {}", args.output.display()))?;
+    // An output error already names the file.
+    match written {
+        Err(WriteError::Output(error)) => return Err(error.into()),
+        other => other.with_context(|| format!("failed to write {}", args.output.display()))?,
+    }
     log::info!(
         "wrote {} flows to {} ({}) in {:.2} s in total",
         table.flows.len(),

@@ -89,7 +89,7 @@ pub struct Args {
     format: OutputFormat,
 
     /// Worker threads (default: one per core).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = crate::units::parse_positive)]
     threads: Option<usize>,
 
     /// Format of the input files (detected from the header when absent).

@@ -42,11 +42,11 @@ pub struct Args {
 
     /// Worker threads (default: one per core). The model does not depend
     /// on this number.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = crate::units::parse_positive)]
     threads: Option<usize>,
 
     /// Maximum number of non-zero bins per numeric column.
-    #[arg(long, default_value_t = 40, value_name = "N")]
+    #[arg(long, default_value_t = 40, value_name = "N", value_parser = parse_bins)]
     bins: usize,
 
     /// Length of one time tick in seconds.
@@ -195,6 +195,13 @@ fn check_options(args: &Args) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+fn parse_bins(text: &str) -> Result<usize, String> {
+    match crate::units::parse_positive(text)? {
+        n if n > 65535 => Err(format!("{n} is too many (at most 65535)")),
+        n => Ok(n),
+    }
 }
 
 fn thread_pool(threads: Option<usize>) -> anyhow::Result<rayon::ThreadPool> {

@@ -30,8 +30,8 @@ pub struct Args {
     #[arg(long, value_name = "TIME")]
     start: Option<String>,
 
-    /// Length of the output span: a number with unit s, m, h or d (90s,
-    /// 2h, 7d). Defaults to the length of the training data.
+    /// Length of the output span: a number with unit ms, s, m, h, d or w
+    /// (90s, 2h, 7d). Defaults to the length of the training data.
     #[arg(long, value_name = "DURATION", conflicts_with = "flows", value_parser = parse_duration)]
     duration: Option<Duration>,
 
@@ -45,7 +45,7 @@ pub struct Args {
     seed: u64,
 
     /// Worker threads (default: one per core).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = crate::units::parse_positive)]
     threads: Option<usize>,
 
     /// Output format: csv (the canonical bidirectional CSV) or zeek (a Zeek
@@ -137,7 +137,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         (None, Some(duration)) => {
             let micros = Micros::try_from(duration.as_micros()).unwrap_or(Micros::MAX);
             if micros < 1 {
-                bail!("invalid --duration: must be longer than 1 microsecond");
+                bail!("invalid --duration: must be positive");
             }
             EndCondition::Duration(micros)
         }
@@ -177,7 +177,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         })
     });
     spinner.finish_and_clear();
-    let summary = summary.with_context(|| format!("failed to write {}", args.output.display()))?;
+    // An output error already names the file.
+    let summary = match summary {
+        Err(WriteError::Output(error)) => return Err(error.into()),
+        other => other.with_context(|| format!("failed to write {}", args.output.display()))?,
+    };
 
     let seconds = started.elapsed().as_secs_f64();
     log::info!(

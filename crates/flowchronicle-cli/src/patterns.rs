@@ -58,7 +58,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 
     writeln!(
         out,
-        "{} patterns, {} flows left to the base network; β1 binds a host, =β1 repeats it",
+        "patterns: {}; flows left to the base network: {}; β1 binds a host, =β1 repeats it",
         model.patterns.len(),
         model.base.usage
     )?;

@@ -1,4 +1,4 @@
-//! Parsing of durations given on the command line.
+//! Parsing of durations and counts given on the command line.
 
 use std::time::Duration;
 
@@ -34,9 +34,28 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(seconds))
 }
 
+/// Parses a count that must be at least 1, such as `--threads`.
+pub fn parse_positive(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(0) => Err("must be at least 1".to_string()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!(
+            "invalid number {text:?} (expected a whole number of at least 1)"
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn positive_counts() {
+        assert_eq!(parse_positive("2"), Ok(2));
+        assert!(parse_positive("0").is_err());
+        assert!(parse_positive("-1").is_err());
+        assert!(parse_positive("two").is_err());
+    }
 
     #[test]
     fn duration_units() {

@@ -80,7 +80,10 @@ fn sequence_model_loads_and_generates() {
     let listed = run(&["patterns", text(&model)]);
     assert!(listed.status.success(), "{listed:?}");
     let listing = String::from_utf8(listed.stdout).unwrap();
-    assert!(listing.starts_with("1 patterns, 3 flows left"), "{listing}");
+    assert!(
+        listing.starts_with("patterns: 1; flows left to the base network: 3;"),
+        "{listing}"
+    );
 
     let output = dir.path().join("out.csv");
     let generated = run(&[
@@ -123,7 +126,7 @@ fn independent_model_loads_and_generates() {
     let listed = run(&["patterns", text(&model)]);
     let listing = String::from_utf8(listed.stdout).unwrap();
     assert!(
-        listing.starts_with("0 patterns, 203 flows left"),
+        listing.starts_with("patterns: 0; flows left to the base network: 203;"),
         "{listing}"
     );
 

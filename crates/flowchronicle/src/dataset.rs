@@ -300,7 +300,7 @@ pub enum DatasetError {
     Empty,
     #[error("feature {0:?} is declared twice")]
     DuplicateFeature(String),
-    #[error("feature {name:?} names no column of the input (columns: {available})")]
+    #[error("feature {name:?} names no extra column of the input (extra columns: {available})")]
     MissingColumn { name: String, available: String },
     #[error("feature {name:?} is numeric but flow {row} has the value {value:?}; declare it categorical or fix the input")]
     NotNumeric {
@@ -409,7 +409,11 @@ impl Dataset {
                     Field::Extra(name) => Some(table.extra_index(name).ok_or_else(|| {
                         DatasetError::MissingColumn {
                             name: name.clone(),
-                            available: table.extra_columns.join(", "),
+                            available: if table.extra_columns.is_empty() {
+                                "none beyond the canonical flow fields".to_string()
+                            } else {
+                                table.extra_columns.join(", ")
+                            },
                         }
                     })?),
                     _ => None,

@@ -134,12 +134,12 @@ pub struct Model {
 /// Errors of loading or saving a model.
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
-    #[error("cannot open model {path}: {source}")]
+    #[error("cannot open model {path}")]
     Open {
         path: String,
         source: std::io::Error,
     },
-    #[error("{path} is not a valid model file: {source} (was it written by flowchronicle fit?)")]
+    #[error("{path} is not a valid model file (was it written by flowchronicle fit?)")]
     Parse {
         path: String,
         source: serde_json::Error,
@@ -389,9 +389,9 @@ mod tests {
                 Err(std::io::Error::other("disk gone"))
             }
         }
-        let error = Model::from_reader(Failing, "m.json")
-            .unwrap_err()
-            .to_string();
-        assert!(error.contains("disk gone"), "{error}");
+        let error = Model::from_reader(Failing, "m.json").unwrap_err();
+        assert!(error.to_string().contains("m.json"), "{error}");
+        let cause = std::error::Error::source(&error).map(ToString::to_string);
+        assert!(cause.is_some_and(|c| c.contains("disk gone")), "{error:?}");
     }
 }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 /// An error while writing an output file, with the file's path.
 #[derive(Debug, thiserror::Error)]
-#[error("failed to write {path}: {source}")]
+#[error("failed to write {path}")]
 pub struct OutputError {
     pub path: PathBuf,
     #[source]
@@ -59,16 +59,29 @@ pub fn check_writable(path: &Path) -> Result<(), OutputError> {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
+    let problem = |kind: io::ErrorKind, text: String| OutputError {
+        path: path.to_path_buf(),
+        source: io::Error::new(kind, text),
+    };
+    if path.is_dir() {
+        return Err(problem(
+            io::ErrorKind::IsADirectory,
+            "it is a folder; give a file name".to_string(),
+        ));
+    }
     match fs::metadata(folder) {
         Ok(m) if m.is_dir() => Ok(()),
-        Ok(_) => Err(OutputError {
-            path: path.to_path_buf(),
-            source: io::Error::new(io::ErrorKind::NotFound, "the parent is not a folder"),
-        }),
-        Err(source) => Err(OutputError {
-            path: path.to_path_buf(),
-            source,
-        }),
+        Ok(_) => Err(problem(
+            io::ErrorKind::NotADirectory,
+            format!("{} is not a folder", folder.display()),
+        )),
+        Err(_) => Err(problem(
+            io::ErrorKind::NotFound,
+            format!(
+                "the folder {} does not exist; create it first",
+                folder.display()
+            ),
+        )),
     }
 }
 

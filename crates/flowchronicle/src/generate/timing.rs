@@ -13,6 +13,9 @@ pub const HOUR: Micros = 3_600_000_000;
 pub const DAY: Micros = 24 * HOUR;
 pub const WEEK: Micros = 7 * DAY;
 
+/// Training span from which start times follow a weekly profile.
+pub const WEEKLY_PROFILE_SPAN: Micros = 6 * DAY;
+
 /// Bins of the histogram a kernel density over start times is tabulated on.
 const KDE_BINS: usize = 2048;
 
@@ -86,14 +89,21 @@ pub struct TrainingTime {
     pub span: Micros,
 }
 
-/// Builds a daily (24 hourly bins) or, from 7 days of training on, a
+/// Builds a daily (24 hourly bins) or, from 6 days of training on, a
 /// weekly (168 hourly bins) intensity from the absolute start times, so
 /// output at any time of day or week keeps the training rhythm. Each bin's
 /// rate is its starts over the time the training span spent in that bin,
 /// with half an occurrence added to every bin so a quiet hour in a short
-/// training run does not become impossible.
+/// training run does not become impossible. A week of capture measured
+/// from the first to the last flow start falls a little short of 7 days,
+/// so the weekly profile starts at 6 days; hours of the week the training
+/// span never covered take the mean rate of the same hour on covered days.
 pub fn seasonal_intensity(starts: &[u64], usage: u64, time: TrainingTime) -> Intensity {
-    let period = if time.span >= WEEK { WEEK } else { DAY };
+    let period = if time.span >= WEEKLY_PROFILE_SPAN {
+        WEEK
+    } else {
+        DAY
+    };
     let bins = (period / HOUR) as usize;
     let mut counts = vec![0.5f64; bins];
     // Phases are measured from the Unix epoch, so the bins are UTC hours.
@@ -116,6 +126,7 @@ pub fn seasonal_intensity(starts: &[u64], usage: u64, time: TrainingTime) -> Int
         .zip(&exposure)
         .map(|(&c, &e)| if e > 0.0 { c / e } else { 0.0 })
         .collect();
+    fill_uncovered_hours(&mut rates, &exposure);
     // Scale so the expected count over the training span equals the usage.
     let expected: f64 = rates.iter().zip(&exposure).map(|(r, e)| r * e).sum();
     if expected > 0.0 {
@@ -126,6 +137,28 @@ pub fn seasonal_intensity(starts: &[u64], usage: u64, time: TrainingTime) -> Int
         period,
         anchor: 0,
         rates,
+    }
+}
+
+/// Gives every hour bin without exposure the mean rate of the bins of the
+/// same hour of day that have exposure.
+fn fill_uncovered_hours(rates: &mut [f64], exposure: &[f64]) {
+    let per_day = (DAY / HOUR) as usize;
+    for hour in 0..per_day.min(rates.len()) {
+        let covered: Vec<f64> = (hour..rates.len())
+            .step_by(per_day)
+            .filter(|&b| exposure[b] > 0.0)
+            .map(|b| rates[b])
+            .collect();
+        if covered.is_empty() {
+            continue;
+        }
+        let mean = covered.iter().sum::<f64>() / covered.len() as f64;
+        for b in (hour..rates.len()).step_by(per_day) {
+            if exposure[b] <= 0.0 {
+                rates[b] = mean;
+            }
+        }
     }
 }
 

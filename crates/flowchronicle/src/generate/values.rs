@@ -310,6 +310,14 @@ impl Decoder {
         if !has_proto {
             flow.proto = "TCP".to_string();
         }
+        if !has_ports(&flow.proto) {
+            flow.src_port = 0;
+        }
+        // Duration runs from the first to the last packet, so a flow of
+        // one packet lasts 0 seconds.
+        if flow.fwd_packets + flow.bwd_packets == 1 {
+            flow.duration = 0.0;
+        }
         if let Some((edges, id, integer)) = byte_bins[0] {
             let range = self.packet_sizes.forward;
             flow.fwd_bytes = fit_packet_sizes(
@@ -336,6 +344,14 @@ impl Decoder {
         }
         flow
     }
+}
+
+/// Whether a protocol carries port numbers; the initiator port of other
+/// protocols (ICMP, GRE, ESP, ...) is written as 0, as flow exporters do.
+fn has_ports(proto: &str) -> bool {
+    ["TCP", "UDP", "SCTP", "UDPLITE", "DCCP"]
+        .iter()
+        .any(|p| p.eq_ignore_ascii_case(proto))
 }
 
 /// Keeps a drawn byte count within the training range of bytes per packet:

@@ -87,6 +87,8 @@ pub enum ReadError {
     /// The first line matches none of the known formats.
     #[error("{}: cannot detect the format from the first line \"{}\" (set the format explicitly: cidds, nfdump, zeek, zeek-json or csv)", path.display(), Quoted(first_line))]
     UnknownFormat { path: PathBuf, first_line: String },
+    #[error("{}: this is a packet capture (pcap or pcapng), which is not read directly; turn it into flows first, e.g. with Zeek (conn.log) or nfpcapd and nfdump (CSV)", path.display())]
+    PacketCapture { path: PathBuf },
 
     /// The session timeout is negative or not a number.
     #[error("invalid session timeout {seconds} s (expected a non-negative number of seconds)")]
@@ -118,8 +120,8 @@ impl ReadError {
 pub enum WriteError {
     #[error(transparent)]
     Output(#[from] OutputError),
-    #[error("failed to write flows: {0}")]
-    Io(io::Error),
+    #[error("failed to write flows")]
+    Io(#[source] io::Error),
 }
 
 impl From<io::Error> for WriteError {

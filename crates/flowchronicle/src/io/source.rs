@@ -76,6 +76,19 @@ pub(crate) fn open(path: &Path) -> Result<Input, ReadError> {
     }
 }
 
+/// Whether the bytes start like a pcap file (either byte order,
+/// microsecond or nanosecond timestamps) or a pcapng file.
+fn is_packet_capture(head: &[u8]) -> bool {
+    const MAGICS: [[u8; 4]; 5] = [
+        [0xd4, 0xc3, 0xb2, 0xa1],
+        [0xa1, 0xb2, 0xc3, 0xd4],
+        [0x4d, 0x3c, 0xb2, 0xa1],
+        [0xa1, 0xb2, 0x3c, 0x4d],
+        [0x0a, 0x0d, 0x0d, 0x0a],
+    ];
+    MAGICS.iter().any(|magic| head.starts_with(magic))
+}
+
 /// Detects the format from the first non-blank line, without consuming
 /// input.
 pub(crate) fn detect(path: &Path, input: &mut Input) -> Result<Format, ReadError> {
@@ -84,6 +97,11 @@ pub(crate) fn detect(path: &Path, input: &mut Input) -> Result<Format, ReadError
         line: 1,
         error: source,
     })?;
+    if is_packet_capture(head) {
+        return Err(ReadError::PacketCapture {
+            path: path.to_path_buf(),
+        });
+    }
     let text = String::from_utf8_lossy(head);
     let text = text.trim_start_matches('\u{feff}');
     let first_line = match text.lines().find(|l| !l.trim().is_empty()) {
@@ -126,6 +144,14 @@ fn detect_line(line: &str) -> Option<Format> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn packet_captures_are_recognised() {
+        assert!(is_packet_capture(&[0xd4, 0xc3, 0xb2, 0xa1, 2, 0]));
+        assert!(is_packet_capture(&[0x0a, 0x0d, 0x0d, 0x0a, 0x1c]));
+        assert!(!is_packet_capture(b"ts,proto,src_ip"));
+        assert!(!is_packet_capture(&[0xd4, 0xc3]));
+    }
 
     #[test]
     fn detect_line_cases() {
