@@ -35,6 +35,10 @@ use values::{Decoder, RowPlan};
 /// Length of one generation chunk: one hour.
 pub const CHUNK_MICROS: Micros = timing::HOUR;
 
+/// Number of times an occurrence with a flow from a host to itself is drawn
+/// again before it is kept as it is.
+const SELF_FLOW_RETRIES: usize = 16;
+
 /// Name of the extra column holding each flow's pattern id.
 pub const PATTERN_ID_COLUMN: &str = "pattern_id";
 
@@ -340,6 +344,14 @@ impl Generator {
             let label = source.id.to_string();
             for &occurrence in &starts {
                 source.plan.fill(&mut rng, &mut scratch, &mut ids);
+                // Flow records never show a host talking to itself, but the
+                // network draws the two addresses of a row separately.
+                for _ in 0..SELF_FLOW_RETRIES {
+                    if !self.decoder.has_self_flow(&ids, self.columns) {
+                        break;
+                    }
+                    source.plan.fill(&mut rng, &mut scratch, &mut ids);
+                }
                 let mut ts = occurrence;
                 for (j, row_ids) in ids.chunks(self.columns).enumerate() {
                     if j > 0 {

@@ -136,6 +136,8 @@ pub struct Decoder {
     pub extra_columns: Vec<String>,
     src_ports: (u16, u16),
     packet_sizes: PacketSizes,
+    /// Positions of the `src_ip` and `dst_ip` columns, when both exist.
+    endpoint_columns: Option<(usize, usize)>,
 }
 
 /// Initiator ports drawn when the model stores no range: the IANA
@@ -226,11 +228,31 @@ impl Decoder {
             Some((lo, hi)) if lo <= hi => (lo, hi),
             _ => DEFAULT_SRC_PORTS,
         };
+        let position = |wanted: &Field| schema.features.iter().position(|f| &f.field == wanted);
+        let endpoint_columns = position(&Field::SrcIp).zip(position(&Field::DstIp));
         Ok(Decoder {
             columns,
             extra_columns,
             src_ports,
             packet_sizes,
+            endpoint_columns,
+        })
+    }
+
+    /// Whether any row of an occurrence (`ids` row-major, `columns` per
+    /// row) would go from a host to itself.
+    pub fn has_self_flow(&self, ids: &[u32], columns: usize) -> bool {
+        let Some((src, dst)) = self.endpoint_columns else {
+            return false;
+        };
+        let (ColumnDecoder::SrcIp(sources), ColumnDecoder::DstIp(destinations)) =
+            (&self.columns[src], &self.columns[dst])
+        else {
+            return false;
+        };
+        ids.chunks(columns.max(1)).any(|row| {
+            let from = sources.get(row[src] as usize);
+            from.is_some() && from == destinations.get(row[dst] as usize)
         })
     }
 
@@ -467,6 +489,47 @@ mod tests {
     use super::*;
     use rand::SeedableRng;
     use rand_chacha::ChaCha8Rng;
+
+    #[test]
+    fn self_flows_are_detected() {
+        // src_ip ids: 0 = 10.0.0.1, 1 = 10.0.0.2; dst_ip ids: 0 = 10.0.0.2.
+        let schema = Schema::default_features();
+        let dictionaries: Vec<Dictionary> = schema
+            .features
+            .iter()
+            .map(|f| match f.field {
+                Field::SrcIp => Dictionary::Categorical {
+                    values: vec!["10.0.0.1".into(), "10.0.0.2".into()],
+                },
+                Field::DstIp => Dictionary::Categorical {
+                    values: vec!["10.0.0.2".into()],
+                },
+                Field::Proto => Dictionary::Categorical {
+                    values: vec!["TCP".into()],
+                },
+                Field::DstPort => Dictionary::Categorical {
+                    values: vec!["443".into()],
+                },
+                Field::Flags => Dictionary::Categorical {
+                    values: vec![".A....".into()],
+                },
+                _ => Dictionary::Numeric {
+                    edges: vec![],
+                    integer: true,
+                    quantiles: vec![],
+                },
+            })
+            .collect();
+        let decoder =
+            Decoder::new(&schema, &dictionaries, None, PacketSizes::default(), false).unwrap();
+        let m = schema.len();
+        let src = schema.index_of("src_ip").unwrap();
+        let mut ids = vec![0u32; 2 * m];
+        assert!(!decoder.has_self_flow(&ids, m));
+        // Second row from 10.0.0.2 to 10.0.0.2.
+        ids[m + src] = 1;
+        assert!(decoder.has_self_flow(&ids, m));
+    }
 
     #[test]
     fn byte_counts_respect_packet_sizes() {
