@@ -24,28 +24,6 @@ pub enum OutputFormat {
     Json,
 }
 
-/// Input formats of the flow files.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum InputFormat {
-    Cidds,
-    Nfdump,
-    ZeekTsv,
-    ZeekJson,
-    Canonical,
-}
-
-impl From<InputFormat> for Format {
-    fn from(format: InputFormat) -> Format {
-        match format {
-            InputFormat::Cidds => Format::Cidds,
-            InputFormat::Nfdump => Format::Nfdump,
-            InputFormat::ZeekTsv => Format::ZeekTsv,
-            InputFormat::ZeekJson => Format::ZeekJson,
-            InputFormat::Canonical => Format::Canonical,
-        }
-    }
-}
-
 /// Arguments of `evaluate`.
 #[derive(clap::Args)]
 pub struct Args {
@@ -92,16 +70,33 @@ pub struct Args {
     #[arg(long, value_name = "N", value_parser = crate::units::parse_positive)]
     threads: Option<usize>,
 
-    /// Format of the input files (detected from the header when absent).
-    #[arg(long, value_enum, value_name = "FORMAT")]
-    format_in: Option<InputFormat>,
+    /// Input format of every file: cidds, nfdump, zeek, zeek-json or csv.
+    /// Detected from each file's first line when not given.
+    #[arg(long, value_name = "FORMAT")]
+    format_in: Option<Format>,
+
+    /// Keep only records with this label (repeatable; ASCII case ignored).
+    /// Default: the benign label of NetFlow inputs (CIDDS-001 "normal",
+    /// UGR'16 "background") and every record of other inputs.
+    #[arg(long = "keep-label", value_name = "LABEL")]
+    keep_labels: Vec<String>,
+
+    /// Idle time in seconds that ends a session when unidirectional NetFlow
+    /// records are merged into bidirectional flows.
+    #[arg(long, value_name = "SECONDS", default_value_t = 120.0)]
+    session_timeout: f64,
+
+    /// Skip malformed records and count them by reason instead of stopping
+    /// at the first one.
+    #[arg(long)]
+    skip_invalid: bool,
 }
 
 fn read(path: &Path, options: &ReadOptions, role: &str) -> anyhow::Result<FlowTable> {
     let (table, summary) = read_flows(&[path.to_path_buf()], options)
         .with_context(|| format!("failed to read the {role} flows from {}", path.display()))?;
     log::info!(
-        "read {} {role} flows from {} ({} rows skipped)",
+        "read {} {role} flows from {} ({} records skipped)",
         table.flows.len(),
         path.display(),
         summary.skipped_total()
@@ -117,8 +112,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             .with_context(|| format!("failed to start {threads} worker threads"))?;
     }
     let options = ReadOptions {
-        format: args.format_in.map(Format::from),
-        ..ReadOptions::default()
+        format: args.format_in,
+        skip_invalid: args.skip_invalid,
+        keep_labels: (!args.keep_labels.is_empty()).then(|| args.keep_labels.clone()),
+        session_timeout_secs: args.session_timeout,
     };
     let real = read(&args.real, &options, "real")?;
     let holdout = match &args.holdout {
