@@ -201,7 +201,10 @@ fn render_json(
 
 fn summary_cell(summary: Option<Summary>) -> String {
     match summary {
-        Some(s) if s.mean.is_finite() => format!("{:.3} ± {:.3}", s.mean, s.std),
+        Some(s) if s.mean.is_finite() && s.std.is_finite() => {
+            format!("{:.3} ± {:.3}", s.mean, s.std)
+        }
+        Some(s) if s.mean.is_finite() => format!("{:.3}", s.mean),
         Some(_) => "n/a".to_string(),
         None => "-".to_string(),
     }
@@ -305,10 +308,19 @@ fn render_text(
         let mut row = vec![path.display().to_string()];
         for t in &report.temporal {
             match t.value {
-                Some(v) => row.push(format!("{v:.3} ({} lags)", t.significant_lags.len())),
+                Some(v) => {
+                    let lags = t.significant_lags.len();
+                    let unit = if lags == 1 { "lag" } else { "lags" };
+                    row.push(format!("{v:.3} ({lags} {unit})"))
+                }
                 None => {
                     row.push("n/a".to_string());
-                    notes.push(format!("{}, {}: {}", path.display(), t.feature, t.note));
+                    // The reason is usually about the real series, so each
+                    // distinct reason per feature is printed once.
+                    let note = format!("{}: {}", t.feature, t.note);
+                    if !notes.contains(&note) {
+                        notes.push(note);
+                    }
                 }
             }
         }

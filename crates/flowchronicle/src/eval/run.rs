@@ -58,7 +58,8 @@ impl EvalConfig {
     }
 }
 
-/// Mean and sample standard deviation (divisor `n - 1`, 0 for one value)
+/// Mean and sample standard deviation (divisor `n - 1`, NaN for one value, where it is
+/// undefined)
 /// of a metric over the repeats.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Summary {
@@ -73,7 +74,7 @@ impl Summary {
         let std = if values.len() > 1 {
             (values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n - 1.0)).sqrt()
         } else {
-            0.0
+            f64::NAN
         };
         Summary { mean, std }
     }
