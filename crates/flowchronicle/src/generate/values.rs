@@ -239,7 +239,7 @@ impl Decoder {
         })
     }
 
-    /// Whether any row of an occurrence (`ids` row-major, `columns` per
+    /// Returns whether any row of an occurrence (`ids` row-major, `columns` per
     /// row) would go from a host to itself.
     pub fn has_self_flow(&self, ids: &[u32], columns: usize) -> bool {
         let Some((src, dst)) = self.endpoint_columns else {
