@@ -63,7 +63,7 @@ pub struct Args {
     #[arg(long, value_name = "MODE", default_value = "profile", value_parser = parse_timing)]
     timing: Timing,
 
-    /// How counters and durations are drawn inside the bin the model
+    /// Distribution of counters and durations inside the bin the model
     /// samples: uniform over the bin, or training (following the training
     /// values inside the bin, which matches their distribution more
     /// closely but makes bytes per packet and the correlation between

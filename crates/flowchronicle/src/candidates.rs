@@ -89,7 +89,7 @@ pub fn extensions_of(miner: &Miner<'_>, slots: &[u32]) -> Vec<(u32, Vec<Candidat
         .collect()
 }
 
-/// The data rows of a pattern's accepted windows: `rows[w][j]`.
+/// Returns the data rows of a pattern's accepted windows: `rows[w][j]`.
 fn accepted_windows(miner: &Miner<'_>, slot: u32) -> Vec<Vec<u32>> {
     let Some(windows) = miner.cover().slot(slot) else {
         return Vec::new();
@@ -352,9 +352,9 @@ fn frequent_single_fix(data: &Dataset, ips: &[bool], min_support: usize) -> Vec<
     out
 }
 
-/// The ways to concatenate `a` and `b`: unchanged when they share a FIX IP
-/// value, and linked by a placeholder from an IP cell of `a` to a free IP
-/// cell of `b`'s first row.
+/// Returns the concatenations of `a` and `b`. They are joined unchanged
+/// when they share a FIX IP value, and linked by a placeholder from an IP
+/// cell of `a` to a free IP cell of `b`'s first row.
 fn joins(a: &Pattern, b: &Pattern, ips: &[bool], m: usize) -> Vec<Pattern> {
     let shift = a.placeholder_count();
     if u16::from(shift) + u16::from(b.placeholder_count()) >= 255 {

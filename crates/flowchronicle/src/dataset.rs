@@ -78,7 +78,7 @@ impl Field {
         }
     }
 
-    /// Whether values of this field are whole numbers (counters).
+    /// Returns whether values of this field are whole numbers (counters).
     fn is_integer(&self) -> bool {
         matches!(
             self,
@@ -153,7 +153,7 @@ impl Schema {
         self.features.len()
     }
 
-    /// Whether the schema has no feature.
+    /// Returns whether the schema has no feature.
     pub fn is_empty(&self) -> bool {
         self.features.is_empty()
     }
@@ -335,9 +335,9 @@ pub struct Dataset {
 }
 
 /// Range of bytes per packet in training, per direction, over flows with
-/// at least one packet in that direction: from the 0.5th to the 99.5th
-/// percentile, so that a few malformed records do not widen it; `None`
-/// when no flow has a packet in that direction. Generation keeps drawn
+/// at least one packet in that direction. It runs from the 0.5th to the
+/// 99.5th percentile, so that a few malformed records do not widen it, and
+/// is `None` when no flow has a packet in that direction. Generation keeps drawn
 /// byte counts inside this range.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct PacketSizes {

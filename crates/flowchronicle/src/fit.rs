@@ -113,8 +113,8 @@ fn build_model(
     }
 
     let uncovered: Vec<u32> = cover.uncovered_rows().collect();
-    // With every row covered the base network is never sampled; it is then
-    // fitted on all rows so that the file still contains a valid network.
+    // With every row covered the base network is never sampled, so it is
+    // fitted on all rows only to keep a valid network in the file.
     let base_rows: Vec<u32> = if uncovered.is_empty() {
         (0..data.rows() as u32).collect()
     } else {

@@ -17,7 +17,7 @@ pub struct OutputError {
 }
 
 /// Writes a file atomically. `write` receives a buffered writer on a
-/// temporary file beside `path`; when it returns `Ok`, the data is flushed
+/// temporary file beside `path`. When it returns `Ok`, the data is flushed
 /// and the temporary file renamed to `path`. On any error the temporary
 /// file is removed and `path` is left as it was.
 pub fn write_atomically<T, E, F>(path: &Path, write: F) -> Result<T, E>

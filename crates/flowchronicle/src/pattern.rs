@@ -25,12 +25,12 @@ pub enum Cell {
 }
 
 impl Cell {
-    /// Whether the pattern itself determines the value (FIX or USE).
+    /// Returns whether the pattern itself determines the value (FIX or USE).
     pub fn is_covered(self) -> bool {
         matches!(self, Cell::Fix(_) | Cell::Use(_))
     }
 
-    /// Whether the cell is a variable of the pattern's network.
+    /// Returns whether the cell is a variable of the pattern's network.
     pub fn is_variable(self) -> bool {
         matches!(self, Cell::Free | Cell::Set(_))
     }
@@ -57,7 +57,7 @@ impl Pattern {
         self.rows.len()
     }
 
-    /// Whether the pattern has no row (never true for a valid pattern).
+    /// Returns whether the pattern has no row (never true for a valid pattern).
     pub fn is_empty(&self) -> bool {
         self.rows.is_empty()
     }

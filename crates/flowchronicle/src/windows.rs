@@ -61,7 +61,7 @@ impl Windows {
         self.rows.len().checked_div(self.k).unwrap_or(0)
     }
 
-    /// Whether there is no window.
+    /// Returns whether there is no window.
     pub fn is_empty(&self) -> bool {
         self.rows.is_empty()
     }
@@ -226,8 +226,8 @@ pub(crate) mod tests {
     use super::*;
     use crate::dataset::{Dictionary, Role, Schema};
 
-    /// A dataset of three columns (src_ip, dst_ip as IPs; dst_port) given
-    /// row by row, one tick per row.
+    /// Builds a dataset of three columns (`src_ip` and `dst_ip` as IPs, then
+    /// `dst_port`) from rows of value ids, one tick per row.
     pub(crate) fn toy(rows: &[[u32; 3]]) -> Dataset {
         let mut schema = Schema::default_features();
         schema.features.truncate(4);
@@ -258,7 +258,7 @@ pub(crate) mod tests {
 
     #[test]
     fn windows_follow_first_later_match() {
-        // Host 1 asks DNS server 9 (port 53), then host 1 opens port 443.
+        // Host 1 queries DNS server 9 (port 53), then host 1 opens port 443.
         // Host 2 does the same, interleaved.
         let data = toy(&[[1, 9, 53], [2, 9, 53], [3, 5, 80], [1, 7, 443], [2, 8, 443]]);
         let index = Index::build(&data);

@@ -11,7 +11,7 @@
 //! column.
 //!
 //! Rows with the same categorical codes share a bucket. Because `e >= 0`, a
-//! bucket whose codes differ from a query in `h` columns holds no row closer
+//! bucket whose codes differ from a query in `h` columns contains no row closer
 //! than `2 h`, so whole buckets are skipped. Buckets within `h <= L`
 //! mismatches of a query are found without scanning all buckets: split the
 //! columns into `L + 1` groups. Any bucket within `L` mismatches agrees with

@@ -79,11 +79,11 @@ pub struct GenerateConfig {
     /// Adds a [`PATTERN_ID_COLUMN`] extra column: 0 for the base network,
     /// otherwise the pattern's id in the model.
     pub with_pattern_ids: bool,
-    /// How numeric values are drawn inside their bin.
+    /// Draw of numeric values inside their bin.
     pub within_bin: WithinBin,
 }
 
-/// How a numeric value is drawn inside the bin its network sampled.
+/// Distribution of a numeric value inside the bin its network sampled.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum WithinBin {
     /// Uniformly over the bin's interval (whole numbers for counters).

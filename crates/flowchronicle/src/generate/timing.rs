@@ -40,7 +40,19 @@ impl Intensity {
     /// a Poisson count for each stretch of constant rate, each start
     /// uniform inside its stretch.
     pub fn draw_starts(&self, from: Micros, to: Micros, rng: &mut impl Rng, out: &mut Vec<Micros>) {
+        for (start, end, rate) in self.stretches(from, to) {
+            let count = poisson(rate * (end - start) as f64, rng);
+            for _ in 0..count {
+                out.push(rng.random_range(start..end));
+            }
+        }
+    }
+
+    /// Splits `[from, to)` into stretches of constant rate:
+    /// `(start, end, rate)`, in time order.
+    fn stretches(&self, from: Micros, to: Micros) -> Vec<(Micros, Micros, f64)> {
         let width = self.width();
+        let mut out = Vec::new();
         let mut t = from;
         while t < to {
             let phase = (t - self.anchor).rem_euclid(self.period);
@@ -51,32 +63,18 @@ impl Intensity {
                 t + ((bin as Micros + 1) * width - phase)
             };
             let end = bin_end.min(to);
-            let count = poisson(self.rates[bin] * (end - t) as f64, rng);
-            for _ in 0..count {
-                out.push(rng.random_range(t..end));
-            }
+            out.push((t, end, self.rates[bin]));
             t = end;
         }
+        out
     }
 
     /// Returns the expected number of occurrences in `[from, to)`.
     pub fn expected(&self, from: Micros, to: Micros) -> f64 {
-        let width = self.width();
-        let mut total = 0.0;
-        let mut t = from;
-        while t < to {
-            let phase = (t - self.anchor).rem_euclid(self.period);
-            let bin = ((phase / width) as usize).min(self.rates.len() - 1);
-            let bin_end = if bin + 1 == self.rates.len() {
-                t + (self.period - phase)
-            } else {
-                t + ((bin as Micros + 1) * width - phase)
-            };
-            let end = bin_end.min(to);
-            total += self.rates[bin] * (end - t) as f64;
-            t = end;
-        }
-        total
+        self.stretches(from, to)
+            .into_iter()
+            .map(|(start, end, rate)| rate * (end - start) as f64)
+            .sum()
     }
 }
 
@@ -96,7 +94,7 @@ pub struct TrainingTime {
 /// with half an occurrence added to every bin so a quiet hour in a short
 /// training run does not become impossible. A week of capture measured
 /// from the first to the last flow start falls a little short of 7 days,
-/// so the weekly profile starts at 6 days; hours of the week the training
+/// so the weekly profile starts at 6 days. Hours of the week the training
 /// span never covered take the mean rate of the same hour on covered days.
 pub fn seasonal_intensity(starts: &[u64], usage: u64, time: TrainingTime) -> Intensity {
     let period = if time.span >= WEEKLY_PROFILE_SPAN {

@@ -276,6 +276,7 @@ impl Decoder {
             flags: String::new(),
             extra: vec![None; extra_slots],
         };
+
         let mut has_proto = false;
         let mut byte_bins: [Option<(&[f64], u32, bool)>; 2] = [None, None];
         for (decoder, &id) in self.columns.iter().zip(ids) {
@@ -332,9 +333,24 @@ impl Decoder {
         if !has_proto {
             flow.proto = "TCP".to_string();
         }
+
+        self.keep_plausible(&mut flow, byte_bins, rng);
+        flow
+    }
+
+    /// Applies what every real flow obeys and the per-column draws do not:
+    /// no initiator port for port-less protocols, zero duration for a
+    /// single packet, and byte counts within the training packet sizes.
+    fn keep_plausible(
+        &self,
+        flow: &mut Flow,
+        byte_bins: [Option<(&[f64], u32, bool)>; 2],
+        rng: &mut impl Rng,
+    ) {
         if !has_ports(&flow.proto) {
             flow.src_port = 0;
         }
+
         // Duration runs from the first to the last packet, so a flow of
         // one packet lasts 0 seconds.
         if flow.fwd_packets + flow.bwd_packets == 1 {
@@ -364,22 +380,21 @@ impl Decoder {
                 rng,
             );
         }
-        flow
     }
 }
 
-/// Whether a protocol carries port numbers; the initiator port of other
-/// protocols (ICMP, GRE, ESP, ...) is written as 0, as flow exporters do.
+/// Returns whether a protocol carries port numbers. Flow exporters write
+/// initiator port 0 for the others (ICMP, GRE, ESP, ...), and so does generation.
 fn has_ports(proto: &str) -> bool {
     ["TCP", "UDP", "SCTP", "UDPLITE", "DCCP"]
         .iter()
         .any(|p| p.eq_ignore_ascii_case(proto))
 }
 
-/// Keeps a drawn byte count within the training range of bytes per packet:
-/// when `bytes / packets` falls outside `[lo, hi]`, the count is drawn
-/// again uniformly inside the part of its bin that respects the range, or,
-/// when no part of the bin does, set to the nearest bound of the range.
+/// Keeps a drawn byte count within the training range of bytes per packet.
+/// When `bytes / packets` falls outside `[lo, hi]`, the count is drawn
+/// again uniformly inside the part of its bin that respects the range. When
+/// no part of the bin does, it is set to the nearest bound of the range.
 /// Counters are drawn per column, so without this a wide bytes bin beside
 /// a small packet count gives impossible packet sizes.
 fn fit_packet_sizes(
@@ -458,8 +473,9 @@ pub fn draw_value(
 /// its upper edge.
 ///
 /// NOTE: each counter is drawn on its own, so a row whose packet and byte
-/// bins are both wide can come out with fewer bytes than packets; the
-/// quantile draw of [`draw_value`] narrows but does not remove this.
+/// bins are both wide can come out with implausible packet sizes. The
+/// quantile draw of [`draw_value`] and the packet-size bound of the decoder
+/// narrow this but do not remove it.
 pub fn draw_in_bin(edges: &[f64], integer: bool, id: u32, rng: &mut impl Rng) -> f64 {
     let Some((lo, hi)) = bin_interval(edges, id) else {
         return 0.0;

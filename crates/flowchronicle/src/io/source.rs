@@ -76,7 +76,7 @@ pub(crate) fn open(path: &Path) -> Result<Input, ReadError> {
     }
 }
 
-/// Whether the bytes start like a pcap file (either byte order,
+/// Returns whether the bytes start like a pcap file (either byte order,
 /// microsecond or nanosecond timestamps) or a pcapng file.
 fn is_packet_capture(head: &[u8]) -> bool {
     const MAGICS: [[u8; 4]; 5] = [
